@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libemt: the executable-memory tracer.
+ *
+ * A monitor runs a program (or attaches to one), enforces W^X on the memory
+ * the program makes writable and executable, and reports every first
+ * execution of that memory as an event carrying the bytes, the registers,
+ * the thread and a per-page capture sequence.
+ *
+ * Error rule: functions returning int return 0 on success or a negative
+ * errno value; functions returning a pointer return NULL and set errno.
+ * Nothing here prints or exits; diagnostics go to the log callback.
+ *
+ * Threads: every ptrace request is made by one tracer thread owned by the
+ * monitor. The functions below may be called from any one user thread.
+ */
+#ifndef EMT_EMT_H
+#define EMT_EMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EMT_API __attribute__((visibility("default")))
+
+#define EMT_VERSION_MAJOR 0
+#define EMT_VERSION_MINOR 1
+
+/* What kind of thing an event reports. */
+enum emt_event_type {
+	EMT_EVENT_EXEC = 1,     /* first execution of (re)written memory */
+	EMT_EVENT_SYSCALL = 2,  /* a memory syscall emt intercepted */
+	EMT_EVENT_FLIP = 3,     /* emt changed the protection of tracked pages */
+	EMT_EVENT_PROCESS = 4,  /* a process was created, exec'd or exited */
+};
+
+#define EMT_EVENT_MASK(type) (1u << (type))
+#define EMT_EVENTS_ALL                                                         \
+	(EMT_EVENT_MASK(EMT_EVENT_EXEC) | EMT_EVENT_MASK(EMT_EVENT_SYSCALL) |  \
+	 EMT_EVENT_MASK(EMT_EVENT_FLIP) | EMT_EVENT_MASK(EMT_EVENT_PROCESS))
+
+/* How a piece of memory came to be executable. */
+enum emt_origin {
+	EMT_ORIGIN_NONE = 0,
+	EMT_ORIGIN_WX_MAP = 1,     /* mmap with PROT_WRITE|PROT_EXEC */
+	EMT_ORIGIN_WX_PROTECT = 2, /* mprotect/pkey_mprotect with W+X */
+	EMT_ORIGIN_FLIP = 3,       /* RW pages mprotect'ed to R-X */
+	EMT_ORIGIN_ALIAS = 4,      /* executable view of writable memory */
+	EMT_ORIGIN_EXEC_MAP = 5,   /* fresh exec mapping of writable memory */
+};
+
+/* Registers of the thread at the moment of the execute fault. */
+struct emt_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rip, eflags, cs, ss, fs_base, gs_base, orig_rax;
+};
+
+enum emt_process_change {
+	EMT_PROCESS_START = 1,  /* first seen: launched, attached or forked */
+	EMT_PROCESS_EXECVE = 2, /* replaced its image; its map was dropped */
+	EMT_PROCESS_EXIT = 3,   /* exited or was killed; see wait_status */
+};
+
+struct emt_event {
+	enum emt_event_type type;
+	pid_t pid;              /* thread group */
+	pid_t tid;              /* thread */
+	uint64_t timestamp;     /* CLOCK_REALTIME, nanoseconds */
+
+	/* EMT_EVENT_EXEC */
+	uint64_t addr;          /* first captured byte (page aligned) */
+	uint64_t len;           /* bytes captured */
+	uint8_t *bytes;         /* len bytes, as they were when first run */
+	struct emt_regs registers;
+	uint64_t fault_addr;    /* si_addr of the execute fault */
+	uint64_t capture_sequence; /* 1 on first run, +1 per rewrite and run */
+	uint8_t sha256[32];
+	int capture_error;      /* 0, or -errno if the bytes could not be read */
+	enum emt_origin origin;
+
+	/* EMT_EVENT_SYSCALL */
+	long syscall_nr;        /* __NR_* of the native ABI */
+	uint64_t args[6];       /* as the program passed them */
+	int64_t retval;         /* the result the program saw */
+	int prot_asked;         /* PROT_* the program asked for */
+	int prot_granted;       /* PROT_* emt let the kernel apply */
+
+	/* EMT_EVENT_FLIP (addr, len are the pages) */
+	int prot_old;
+	int prot_new;
+
+	/* EMT_EVENT_PROCESS */
+	enum emt_process_change change;
+	pid_t parent;           /* for EMT_PROCESS_START of a forked child */
+	int wait_status;        /* for EMT_PROCESS_EXIT, as from waitpid */
+};
+
+enum emt_log_level { EMT_LOG_ERROR, EMT_LOG_WARN, EMT_LOG_INFO, EMT_LOG_DEBUG };
+
+typedef void (*emt_log_fn)(enum emt_log_level level, const char *msg, void *ctx);
+
+/* Option flags. */
+#define EMT_OPT_NO_FOLLOW     (1u << 0) /* do not trace forked children */
+#define EMT_OPT_ONLY_WX       (1u << 1) /* only W+X requests, not RW->RX flips */
+#define EMT_OPT_NO_SECCOMP    (1u << 2) /* stop at every syscall even when launching */
+#define EMT_OPT_DROP_WHEN_FULL (1u << 3) /* count drops instead of blocking */
+#define EMT_OPT_TRACK_FILES   (1u << 4) /* also track ordinary file exec maps */
+
+struct emt_options {
+	size_t size;              /* sizeof(struct emt_options) */
+	pid_t pid;                /* attach to this process, or 0 */
+	char *const *argv;        /* or launch this (argv[0] searched in PATH) */
+	char *const *envp;        /* environment for launch; NULL: inherit */
+	unsigned int flags;       /* EMT_OPT_* */
+	unsigned int event_mask;  /* EMT_EVENT_MASK()s to queue; 0: exec only */
+	size_t queue_capacity;    /* events held for the consumer; 0: 4096 */
+	emt_log_fn log;           /* diagnostics; NULL: none */
+	void *log_ctx;
+	enum emt_log_level log_level; /* highest level passed to log */
+};
+
+/* What emt_monitor_stop does with a launched program. */
+enum emt_stop_mode {
+	EMT_STOP_DETACH = 0, /* attach mode: restore protections, detach */
+	EMT_STOP_KILL = 1,   /* SIGKILL every traced process */
+	EMT_STOP_WAIT = 2,   /* keep tracing until every traced process exits */
+};
+
+struct emt_result {
+	struct emt_event **events; /* exec events never received */
+	size_t n_events;
+	uint64_t n_captures;       /* exec events produced in all */
+	uint64_t n_dropped;        /* lost to a full queue (DROP_WHEN_FULL) */
+	uint64_t n_syscalls;       /* memory syscalls intercepted */
+	uint64_t n_faults;         /* faults handled as emt's own */
+	int exit_status;           /* wait status of the launched program, or -1 */
+};
+
+struct emt_monitor;
+
+/* Create a monitor; nothing runs until emt_monitor_start. NULL and errno
+ * (EINVAL for options naming neither or both of pid and argv). */
+EMT_API struct emt_monitor *emt_monitor_new(const struct emt_options *opts);
+
+/* Launch or attach. Returns once the program has exec'd (launch) or every
+ * thread is attached; -ENOENT, -EACCES, -ENOEXEC... for a program that could
+ * not be executed, -ESRCH for a dead pid, -EPERM when ptrace is refused. */
+EMT_API int emt_monitor_start(struct emt_monitor *mon);
+
+/* False once every traced process has exited or the monitor was stopped. */
+EMT_API bool emt_monitor_is_running(const struct emt_monitor *mon);
+
+/* PID of the launched or attached process, or 0 before start. */
+EMT_API pid_t emt_monitor_pid(const struct emt_monitor *mon);
+
+/* Wait up to timeout_ms (0: do not wait, -1: forever) for the next event.
+ * 0 and *event set (free with emt_event_free); -EAGAIN on timeout;
+ * -ECHILD when the monitor has finished and no event is left. */
+EMT_API int emt_monitor_next_event(struct emt_monitor *mon, int timeout_ms,
+				   struct emt_event **event);
+
+/* Stop monitoring. DETACH (attach mode) restores every protection the
+ * program asked for and detaches every thread; for a launched program the
+ * mode chooses between killing it and waiting for it. *result (may be NULL)
+ * receives the exec events not yet received and the counts. */
+EMT_API int emt_monitor_stop(struct emt_monitor *mon, enum emt_stop_mode mode,
+			     struct emt_result **result);
+
+EMT_API void emt_event_free(struct emt_event *event);
+EMT_API void emt_result_free(struct emt_result *result);
+/* Stops the monitor (KILL for a launched program, DETACH otherwise) if it
+ * is still running, then frees it. */
+EMT_API void emt_monitor_free(struct emt_monitor *mon);
+
+/* Static names for logs: "PROT_READ|PROT_EXEC", "mprotect", "wx_map". */
+EMT_API const char *emt_origin_name(enum emt_origin origin);
+EMT_API const char *emt_syscall_name(long nr);
+/* Writes the PROT_* names of prot into buf; returns buf. */
+EMT_API char *emt_prot_string(int prot, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Everything x86_64-specific: register layout, syscall numbers and calling
+ * convention, instruction bytes. The rest of emt names no register.
+ */
+#ifndef EMT_ARCH_H
+#define EMT_ARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/user.h>
+
+#include "emt/emt.h"
+
+typedef struct user_regs_struct arch_regs;
+
+#define ARCH_NR_MMAP 9
+#define ARCH_NR_MPROTECT 10
+#define ARCH_NR_MUNMAP 11
+#define ARCH_NR_BRK 12
+#define ARCH_NR_MREMAP 25
+#define ARCH_NR_CLONE 56
+#define ARCH_NR_FORK 57
+#define ARCH_NR_VFORK 58
+#define ARCH_NR_CLONE3 435
+#define ARCH_NR_PKEY_MPROTECT 329
+
+/* Longest x86 instruction: a fetch fault lies at most this far past rip. */
+#define ARCH_MAX_INSN_LEN 15
+
+/* Bytes of the `syscall` instruction. */
+#define ARCH_SYSCALL_INSN_LEN 2
+extern const uint8_t arch_syscall_insn[ARCH_SYSCALL_INSN_LEN];
+
+/* The trampoline: a region emt maps once into each address space. Its
+ * first half holds code (one 64-byte slot per thread), its second half
+ * data (one 64-byte slot per thread). Slot 0's code is a bare `syscall`
+ * used for single-stepped remote calls. */
+#define ARCH_TRAMP_SIZE 65536ull
+#define ARCH_TRAMP_CODE_SIZE (ARCH_TRAMP_SIZE / 2)
+#define ARCH_TRAMP_SLOT_SIZE 64u
+#define ARCH_TRAMP_SLOTS (ARCH_TRAMP_CODE_SIZE / ARCH_TRAMP_SLOT_SIZE)
+/* Where emt asks for the trampoline: above the ASan shadow, below the
+ * usual mmap base and far from PIE load addresses, so the launch-mode
+ * seccomp filter can exempt calls made from it. */
+#define ARCH_TRAMP_FIXED_ADDR 0x6e6d74000000ull
+
+static inline uint64_t arch_pc(const arch_regs *r) { return r->rip; }
+static inline void arch_set_pc(arch_regs *r, uint64_t pc) { r->rip = pc; }
+static inline uint64_t arch_sp(const arch_regs *r) { return r->rsp; }
+static inline int64_t arch_retval(const arch_regs *r) { return (int64_t)r->rax; }
+
+void arch_regs_to_event(const arch_regs *r, struct emt_regs *out);
+/* Turn r into a call of syscall nr with args, not subject to the kernel's
+ * restart logic (orig_rax = -1). */
+void arch_setup_syscall(arch_regs *r, long nr, const uint64_t args[6]);
+/* Replace argument i of the syscall r is stopped in (entry or seccomp stop). */
+void arch_set_syscall_arg(arch_regs *r, int i, uint64_t value);
+/* Skip the syscall r is stopped at, making it return ret. */
+void arch_skip_syscall(arch_regs *r, int64_t ret);
+
+/* Write the code of trampoline slot at code_addr whose data lives at
+ * data_addr into out (ARCH_TRAMP_SLOT_SIZE bytes). */
+void arch_tramp_slot_code(uint8_t out[ARCH_TRAMP_SLOT_SIZE], uint64_t code_addr,
+			  uint64_t data_addr);
+/* Fill the data slot for a thread stopped with regs saved, so the slot
+ * code restores it after its syscall and jumps back to saved->rip. */
+void arch_tramp_slot_data(uint64_t data[8], const arch_regs *saved);
+/* Offset in the data slot where the slot code stores the syscall result. */
+#define ARCH_TRAMP_RESULT_OFFSET 0
+
+#endif

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Attach mode: seize every thread, stop them all, arm the W+X pages the
+ * process already has, resume them stopping at every syscall (a filter
+ * cannot be installed into a running process). Detach: stop every thread,
+ * put every page back to what the program asked for, remove the
+ * trampoline, detach with pending signals delivered.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define ATTACH_OPTIONS                                                         \
+	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |    \
+	 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC)
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* Seize every thread listed in /proc/PID/task; returns how many were new,
+ * or -errno when the leader itself cannot be seized. */
+static int seize_tasks(struct emt_monitor *mon, struct proc *p)
+{
+	char path[64];
+	struct dirent *d;
+	int added = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", p->pid);
+	dir = opendir(path);
+	if (!dir)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while ((d = readdir(dir))) {
+		pid_t tid = (pid_t)atoi(d->d_name);
+
+		if (tid <= 0 || thread_find(mon, tid))
+			continue;
+		if (ptrace(PTRACE_SEIZE, tid, 0, ATTACH_OPTIONS) < 0) {
+			if (tid == p->pid) {
+				added = -errno;
+				break;
+			}
+			continue; /* exited meanwhile */
+		}
+		struct thread *t = thread_add(mon, tid, p);
+		if (!t) {
+			added = -ENOMEM;
+			break;
+		}
+		t->state = THREAD_RUNNING;
+		ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+		added++;
+	}
+	closedir(dir);
+	return added;
+}
+
+/* Bring one interrupted thread to a stop emt can work in. A signal met
+ * first is kept for delivery; a group-stop is remembered. */
+static void settle_thread(struct emt_monitor *mon, struct thread *t)
+{
+	int status;
+
+	if (stops_wait_thread(mon, t, &status))
+		return;
+	int sig = WSTOPSIG(status), event = status >> 16;
+
+	if (event == 0 && sig != (SIGTRAP | 0x80)) {
+		t->deliver_sig = sig;
+		t->has_siginfo = ptrace(PTRACE_GETSIGINFO, t->tid, 0,
+					&t->saved_siginfo) == 0;
+		t->expect_attach_stop = true; /* the interrupt is still due */
+	} else if (event == PTRACE_EVENT_STOP && is_stop_signal(sig)) {
+		t->stop_status = status;
+	}
+}
+
+static uint64_t parse_maps_line(const char *line, uint64_t *end, int *prot,
+				bool *special)
+{
+	unsigned long lo, hi;
+	char perms[8] = "";
+
+	if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3)
+		return 0;
+	*end = hi;
+	*prot = (perms[0] == 'r' ? PROT_READ : 0) |
+		(perms[1] == 'w' ? PROT_WRITE : 0) |
+		(perms[2] == 'x' ? PROT_EXEC : 0);
+	*special = strstr(line, "[vsyscall]") || strstr(line, "[vdso]");
+	return lo;
+}
+
+/* W+X pages mapped before emt came: arm them like a new W+X mapping. */
+static void arm_existing(struct emt_monitor *mon, struct thread *t)
+{
+	char path[64], line[4096];
+	struct region_attr attr = { .origin = EMT_ORIGIN_WX_MAP };
+	uint64_t args[6] = { 0 };
+	int64_t ret;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", t->proc->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t end = 0, start;
+		int prot = 0;
+		bool special = false;
+
+		start = parse_maps_line(line, &end, &prot, &special);
+		if (!end || special || (prot & (PROT_WRITE | PROT_EXEC)) !=
+					       (PROT_WRITE | PROT_EXEC))
+			continue;
+		args[0] = start;
+		args[1] = end - start;
+		args[2] = (uint64_t)prot_armed(prot);
+		if (inject_syscall(mon, t, ARCH_NR_MPROTECT, args, &ret) || ret)
+			continue;
+		attr.asked = (uint8_t)prot;
+		attr.granted = (uint8_t)prot_armed(prot);
+		regions_set(&t->proc->mm->map, start, end, &attr);
+	}
+	fclose(f);
+}
+
+static void resume_settled(struct emt_monitor *mon, struct thread *t)
+{
+	if (WIFSTOPPED(t->stop_status) && (t->stop_status >> 16) == PTRACE_EVENT_STOP &&
+	    is_stop_signal(WSTOPSIG(t->stop_status))) {
+		if (ptrace(PTRACE_LISTEN, t->tid, 0, 0) == 0)
+			t->state = THREAD_LISTENING;
+		return;
+	}
+	thread_resume(mon, t, 0);
+}
+
+int tracee_attach(struct emt_monitor *mon)
+{
+	struct mm_space *mm = mm_new();
+	struct proc *p = mm ? proc_add(mon, mon->opts.pid, mm) : NULL;
+	struct thread *leader;
+	int rc;
+
+	if (!p) {
+		mm_put(mm);
+		return -ENOMEM;
+	}
+	mon->main_pid = mon->opts.pid;
+	mon->syscall_mode = true;
+	rc = seize_tasks(mon, p);
+	if (rc < 0)
+		return rc;
+	/* Threads created while seizing were either auto-attached by a
+	 * seized parent or show up in a second listing. */
+	while ((rc = seize_tasks(mon, p)) > 0)
+		;
+	for_each_thread(mon, t)
+		if (t->state == THREAD_RUNNING)
+			settle_thread(mon, t);
+	leader = thread_find(mon, p->pid);
+	if (!leader)
+		return -ESRCH;
+	inject_setup_tramp(mon, leader);
+	arm_existing(mon, leader);
+	event_process(mon, p->pid, 0, EMT_PROCESS_START, 0);
+	for_each_thread(mon, t)
+		if (t->state == THREAD_STOPPED)
+			resume_settled(mon, t);
+	return 0;
+}
+
+/* Detaching: bring every thread to a stop where a remote call is safe. */
+static void detach_stop(struct emt_monitor *mon, pid_t tid, int status)
+{
+	struct thread *t = thread_find(mon, tid);
+	struct __ptrace_syscall_info info;
+	int sig = WSTOPSIG(status), event = status >> 16;
+
+	if (!WIFSTOPPED(status) || !t || !t->proc) {
+		stops_handle(mon, tid, status);
+		return;
+	}
+	t->state = THREAD_STOPPED;
+	if (sig == (SIGTRAP | 0x80) &&
+	    ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(info), &info) > 0) {
+		if (info.op == PTRACE_SYSCALL_INFO_EXIT && t->call.nr)
+			syscalls_commit(mon, t, info.exit.rval);
+		if (info.op != PTRACE_SYSCALL_INFO_EXIT)
+			thread_resume(mon, t, 0); /* run to the exit stop */
+	} else if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
+		   event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_EXEC) {
+		stops_handle(mon, tid, status); /* tracks the child, resumes */
+		ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+	} else if (event == 0 && sig != SIGTRAP) {
+		siginfo_t si;
+		bool ours = sig == SIGSEGV &&
+			    ptrace(PTRACE_GETSIGINFO, tid, 0, &si) == 0 &&
+			    si.si_code == SEGV_ACCERR &&
+			    regions_find(&t->proc->mm->map,
+					 (uint64_t)(uintptr_t)si.si_addr);
+		/* An emt fault needs no delivery: the instruction succeeds
+		 * once the protections are restored. */
+		if (!ours && !t->deliver_sig) {
+			t->deliver_sig = sig;
+			t->has_siginfo = ptrace(PTRACE_GETSIGINFO, tid, 0,
+						&t->saved_siginfo) == 0;
+		}
+	}
+}
+
+static bool any_running(struct emt_monitor *mon)
+{
+	for_each_thread(mon, t)
+		if (t->state == THREAD_RUNNING)
+			return true;
+	return false;
+}
+
+static void stop_all(struct emt_monitor *mon)
+{
+	int status;
+	pid_t tid;
+
+	for_each_thread(mon, t)
+		if (t->state == THREAD_RUNNING || t->state == THREAD_LISTENING)
+			ptrace(PTRACE_INTERRUPT, t->tid, 0, 0);
+	while (any_running(mon)) {
+		tid = waitpid(-1, &status, __WALL | __WNOTHREAD);
+		if (tid < 0 && errno == EINTR)
+			continue;
+		if (tid < 0)
+			break;
+		if (tid == mon->wake_pid)
+			continue;
+		detach_stop(mon, tid, status);
+		struct thread *t = thread_find(mon, tid);
+		if (t && t->state == THREAD_RUNNING)
+			ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+	}
+}
+
+/* Step a thread out of the trampoline before it is unmapped. */
+static void leave_tramp(struct emt_monitor *mon, struct thread *t)
+{
+	arch_regs regs;
+
+	for (int i = 0; i < 64; i++) {
+		if (thread_getregs(t, &regs) || !inject_in_tramp(t, arch_pc(&regs)))
+			return;
+		if (inject_step(mon, t))
+			return;
+	}
+}
+
+static void restore_proc(struct emt_monitor *mon, struct proc *p)
+{
+	struct thread *worker = NULL;
+	uint64_t args[6] = { 0 };
+	int64_t ret;
+
+	for_each_thread(mon, t) {
+		if (t->proc != p)
+			continue;
+		leave_tramp(mon, t);
+		if (!worker)
+			worker = t;
+	}
+	if (!worker)
+		return;
+	for (size_t i = 0; i < p->mm->map.n; i++) {
+		const struct region *r = &p->mm->map.v[i];
+
+		if (r->attr.asked == r->attr.granted)
+			continue;
+		args[0] = r->start;
+		args[1] = r->end - r->start;
+		args[2] = r->attr.asked;
+		if (inject_syscall(mon, worker, ARCH_NR_MPROTECT, args, &ret) || ret)
+			emt_log(mon, EMT_LOG_ERROR, "cannot restore 0x%llx in %d",
+				(unsigned long long)r->start, p->pid);
+	}
+	regions_clear(&p->mm->map);
+	if (p->mm->tramp && p->mm->refs == 1) {
+		args[0] = p->mm->tramp;
+		args[1] = ARCH_TRAMP_SIZE;
+		inject_syscall(mon, worker, ARCH_NR_MUNMAP, args, &ret);
+		p->mm->tramp = 0;
+	}
+}
+
+int tracee_detach_all(struct emt_monitor *mon)
+{
+	stop_all(mon);
+	for (struct proc *p = mon->procs; p; p = p->next)
+		restore_proc(mon, p);
+	for_each_thread(mon, t) {
+		int sig = t->deliver_sig;
+
+		if (sig && t->has_siginfo)
+			ptrace(PTRACE_SETSIGINFO, t->tid, 0, &t->saved_siginfo);
+		ptrace(PTRACE_DETACH, t->tid, 0, (long)sig);
+		thread_remove(mon, t);
+	}
+	while (mon->procs)
+		proc_remove(mon, mon->procs);
+	return 0;
+}
+
+void tracee_kill_all(struct emt_monitor *mon)
+{
+	for (struct proc *p = mon->procs; p; p = p->next)
+		kill(p->pid, SIGKILL);
+}

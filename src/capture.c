@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Capture: the bytes of the page a thread tried to execute, its registers,
+ * and the SHA-256, as one exec event.
+ */
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static void hash_bytes(const uint8_t *bytes, size_t len, uint8_t out[32])
+{
+	unsigned int n = 32;
+
+	if (!EVP_Digest(bytes, len, out, &n, EVP_sha256(), NULL))
+		memset(out, 0, 32);
+}
+
+void capture_exec(struct emt_monitor *mon, struct thread *t,
+		  const arch_regs *regs, uint64_t page, uint64_t fault_addr,
+		  const struct region *r)
+{
+	struct emt_event *ev;
+	int rc;
+
+	mon->n_captures++;
+	if (!event_wanted(mon, EMT_EVENT_EXEC))
+		return;
+	ev = event_new(mon, EMT_EVENT_EXEC, t);
+	if (!ev)
+		return;
+	ev->addr = page;
+	ev->len = EMT_PAGE_SIZE;
+	ev->fault_addr = fault_addr;
+	ev->capture_sequence = r->attr.seq + 1;
+	ev->origin = r->attr.origin;
+	arch_regs_to_event(regs, &ev->registers);
+	ev->bytes = malloc(EMT_PAGE_SIZE);
+	rc = ev->bytes ? mem_read(mon, t->proc, page, ev->bytes, EMT_PAGE_SIZE)
+		       : -ENOMEM;
+	if (rc) {
+		emt_log(mon, EMT_LOG_WARN, "capture of 0x%llx in %d failed: %d",
+			(unsigned long long)page, t->proc->pid, rc);
+		free(ev->bytes);
+		ev->bytes = NULL;
+		ev->capture_error = rc;
+	} else {
+		hash_bytes(ev->bytes, EMT_PAGE_SIZE, ev->sha256);
+	}
+	event_emit(mon, ev);
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SIGSEGV classification. A fault is emt's only when it is SEGV_ACCERR on
+ * a tracked page whose missing right emt withheld: a fetch from a page
+ * armed without PROT_EXEC (capture, then make it executable), or a write
+ * to a page made executable (make it writable again). Anything else is
+ * the program's and is delivered with its original siginfo.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+
+#include "internal.h"
+
+struct fault {
+	siginfo_t si;
+	arch_regs regs;
+	uint64_t addr, page;
+	struct region_attr attr;
+	struct region span;
+};
+
+static void set_granted(struct region_attr *attr, void *ctx)
+{
+	attr->granted = (uint8_t)*(int *)ctx;
+}
+
+static void bump_seq(struct region_attr *attr, void *ctx)
+{
+	(void)ctx;
+	attr->seq++;
+}
+
+static void set_page_granted(struct mm_space *mm, uint64_t page, int prot)
+{
+	regions_update(&mm->map, page, page + EMT_PAGE_SIZE, set_granted, &prot);
+}
+
+/* The fetch of the instruction at rip faults at an address no further
+ * than one maximal instruction past it (possibly on the next page). */
+static bool is_fetch(const struct fault *f)
+{
+	uint64_t pc = arch_pc(&f->regs);
+
+	return f->addr >= pc && f->addr - pc < ARCH_MAX_INSN_LEN;
+}
+
+static int flip(struct emt_monitor *mon, struct thread *t,
+		const struct fault *f, int prot)
+{
+	struct mm_space *mm = t->proc->mm;
+	int rc;
+
+	set_page_granted(mm, f->page, prot);
+	event_flip(mon, t, f->page, EMT_PAGE_SIZE, f->attr.granted, prot);
+	rc = inject_flip(mon, t, &f->regs, f->page, EMT_PAGE_SIZE, prot);
+	if (rc)
+		emt_log(mon, EMT_LOG_ERROR, "flip of 0x%llx in %d failed: %d",
+			(unsigned long long)f->page, t->proc->pid, rc);
+	return rc;
+}
+
+static void on_exec_fault(struct emt_monitor *mon, struct thread *t,
+			  const struct fault *f)
+{
+	struct mm_space *mm = t->proc->mm;
+
+	capture_exec(mon, t, &f->regs, f->page, f->addr, &f->span);
+	regions_update(&mm->map, f->page, f->page + EMT_PAGE_SIZE, bump_seq, NULL);
+	flip(mon, t, f, prot_after_exec(f->attr.asked));
+	thread_resume(mon, t, 0);
+}
+
+/* Code writing into the page it runs from would fault for ever between
+ * the write and the next fetch: let that one instruction run with the page
+ * as the program asked (RWX), then leave it writable so the next fetch is
+ * captured as a new version. */
+static void smc_step(struct emt_monitor *mon, struct thread *t,
+		     const struct fault *f)
+{
+	struct mm_space *mm = t->proc->mm;
+	uint64_t args[6] = { f->page, EMT_PAGE_SIZE, f->attr.asked, 0, 0, 0 };
+	int after = prot_after_write(f->attr.asked);
+	int64_t ret;
+
+	if (inject_syscall(mon, t, ARCH_NR_MPROTECT, args, &ret))
+		return;
+	if (inject_step(mon, t))
+		return;
+	args[2] = (uint64_t)after;
+	inject_syscall(mon, t, ARCH_NR_MPROTECT, args, &ret);
+	set_page_granted(mm, f->page, after);
+	event_flip(mon, t, f->page, EMT_PAGE_SIZE, f->attr.granted, after);
+	thread_resume(mon, t, 0);
+}
+
+static void on_write_fault(struct emt_monitor *mon, struct thread *t,
+			   const struct fault *f)
+{
+	uint64_t pc = arch_pc(&f->regs);
+	bool same_page = EMT_PAGE_DOWN(pc) == f->page ||
+			 EMT_PAGE_DOWN(pc + ARCH_MAX_INSN_LEN - 1) == f->page;
+
+	if (same_page && (f->attr.asked & PROT_EXEC)) {
+		smc_step(mon, t, f);
+		return;
+	}
+	flip(mon, t, f, prot_after_write(f->attr.asked));
+	thread_resume(mon, t, 0);
+}
+
+static bool classify(struct emt_monitor *mon, struct thread *t, struct fault *f)
+{
+	const struct region *r;
+
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &f->si) < 0 ||
+	    f->si.si_code != SEGV_ACCERR)
+		return false;
+	f->addr = (uint64_t)(uintptr_t)f->si.si_addr;
+	f->page = EMT_PAGE_DOWN(f->addr);
+	r = regions_find(&t->proc->mm->map, f->addr);
+	if (!r || thread_getregs(t, &f->regs))
+		return false;
+	f->attr = r->attr;
+	f->span = *r;
+	(void)mon;
+	return true;
+}
+
+bool faults_on_segv(struct emt_monitor *mon, struct thread *t)
+{
+	struct fault f;
+	int asked, granted;
+
+	if (!classify(mon, t, &f))
+		return false;
+	asked = f.attr.asked;
+	granted = f.attr.granted;
+	/* A page armed writable can only refuse a fetch; one armed read-only
+	 * also refuses writes, which are the program's own fault. */
+	if ((asked & PROT_EXEC) && !(granted & PROT_EXEC) &&
+	    ((granted & PROT_WRITE) || is_fetch(&f))) {
+		mon->n_faults++;
+		on_exec_fault(mon, t, &f);
+		return true;
+	}
+	if ((asked & PROT_WRITE) && !(granted & PROT_WRITE) &&
+	    ((granted & PROT_EXEC) || !is_fetch(&f))) {
+		mon->n_faults++;
+		on_write_fault(mon, t, &f);
+		return true;
+	}
+	return false;
+}

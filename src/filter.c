@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The launch-mode seccomp filter: SECCOMP_RET_TRACE for the calls emt must
+ * see, SECCOMP_RET_ALLOW for everything else, so a program that generates
+ * no code runs at native speed. Built with libseccomp, then prefixed with
+ * a test libseccomp cannot express: calls made from emt's trampoline (at a
+ * fixed address) are allowed, so a flip costs one stop.
+ */
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define TRACE SCMP_ACT_TRACE(0)
+
+static int add_rules(scmp_filter_ctx ctx)
+{
+	struct scmp_arg_cmp exec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC);
+	struct scmp_arg_cmp fixed = SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_FIXED, MAP_FIXED);
+	int rc = 0;
+
+	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(mmap), 1, exec);
+	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(mmap), 1, fixed);
+	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(mprotect), 0);
+	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(pkey_mprotect), 0);
+	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(munmap), 0);
+	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(mremap), 0);
+	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(brk), 0);
+	return rc ? -EINVAL : 0;
+}
+
+static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **out, size_t *n)
+{
+	int fd = memfd_create("emt-filter", MFD_CLOEXEC);
+	off_t size;
+	int rc = -EIO;
+
+	if (fd < 0)
+		return -errno;
+	if (seccomp_export_bpf(ctx, fd) == 0 && (size = lseek(fd, 0, SEEK_END)) > 0) {
+		*n = (size_t)size / sizeof(struct sock_filter);
+		*out = malloc((size_t)size);
+		if (!*out)
+			rc = -ENOMEM;
+		else if (pread(fd, *out, (size_t)size, 0) == size)
+			rc = 0;
+	}
+	close(fd);
+	return rc;
+}
+
+/* seccomp_data.instruction_pointer, split in 32-bit words for classic BPF. */
+#define IP_LO offsetof(struct seccomp_data, instruction_pointer)
+#define IP_HI (IP_LO + 4)
+#define PREFIX_LEN 6
+
+static void write_prefix(struct sock_filter *f)
+{
+	uint32_t hi = (uint32_t)(ARCH_TRAMP_FIXED_ADDR >> 32);
+	uint32_t lo = (uint32_t)ARCH_TRAMP_FIXED_ADDR;
+
+	f[0] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, IP_HI);
+	f[1] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, hi, 0, 4);
+	f[2] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, IP_LO);
+	f[3] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, lo, 0, 2);
+	f[4] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
+					    lo + (uint32_t)ARCH_TRAMP_CODE_SIZE, 1, 0);
+	f[5] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+}
+
+int filter_build(struct emt_monitor *mon, struct sock_fprog *prog)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	struct sock_filter *body = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (!ctx)
+		return -ENOMEM;
+	/* A call of another ABI (int $0x80, x32) is not matched by the rules
+	 * above: trace it rather than let it through unseen. */
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, TRACE);
+	if (!rc)
+		rc = add_rules(ctx);
+	if (!rc)
+		rc = export_bpf(ctx, &body, &n);
+	seccomp_release(ctx);
+	if (rc) {
+		emt_log(mon, EMT_LOG_WARN, "cannot build the seccomp filter: %d", rc);
+		free(body);
+		return rc;
+	}
+	prog->filter = calloc(n + PREFIX_LEN, sizeof(*body));
+	if (!prog->filter) {
+		free(body);
+		return -ENOMEM;
+	}
+	write_prefix(prog->filter);
+	memcpy(prog->filter + PREFIX_LEN, body, n * sizeof(*body));
+	prog->len = (unsigned short)(n + PREFIX_LEN);
+	free(body);
+	return 0;
+}
+
+void filter_free(struct sock_fprog *prog)
+{
+	free(prog->filter);
+	prog->filter = NULL;
+}

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private state of a monitor, shared by the parts of the library. Only the
+ * tracer thread touches the tracee tables; the queue is the one structure
+ * both threads use, under its own lock.
+ */
+#ifndef EMT_INTERNAL_H
+#define EMT_INTERNAL_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "arch.h"
+#include "emt/emt.h"
+#include "regions.h"
+
+/* One address space. Shared by the processes that share it (vfork,
+ * clone(CLONE_VM)); a fork gets a copy. */
+struct mm_space {
+	int refs;
+	struct region_map map;
+	uint64_t tramp;        /* trampoline base, 0 when none */
+	bool tramp_exempt;     /* the seccomp filter lets its calls through */
+	uint64_t syscall_insn; /* a `syscall` instruction for stepped calls */
+	uint64_t brk;          /* last program break seen, 0 if unknown */
+	int mem_fd;            /* /proc/PID/mem, -1 until needed */
+	uint8_t slot_used[ARCH_TRAMP_SLOTS / 8];
+};
+
+struct proc {
+	pid_t pid;
+	pid_t parent;
+	struct mm_space *mm;
+	int n_threads;
+	bool passive;          /* not followed: traced but not enforced */
+	int exit_status;       /* leader's wait status once known */
+	struct proc *next;
+};
+
+/* A memory syscall seen at entry whose exit must be committed. */
+struct pending_call {
+	long nr;               /* 0 when nothing is pending */
+	uint64_t args[6];
+	int asked;             /* prot the program asked for */
+	int granted;           /* prot emt let through */
+	uint8_t origin;
+	bool report;           /* emit a syscall event at exit */
+};
+
+enum thread_state {
+	THREAD_RUNNING,
+	THREAD_STOPPED,        /* in a ptrace stop emt has not resumed */
+	THREAD_LISTENING,      /* group-stopped, PTRACE_LISTEN'ed */
+	THREAD_HELD,           /* new child waiting for its parent's event */
+};
+
+struct thread {
+	pid_t tid;
+	struct proc *proc;
+	enum thread_state state;
+	int stop_status;       /* wait status of the stop it is held in */
+	int slot;              /* trampoline slot, -1 when none */
+	bool expect_attach_stop; /* auto-attach PTRACE_EVENT_STOP still due */
+	int deliver_sig;       /* signal to deliver when resumed */
+	bool has_siginfo;      /* deliver with saved_siginfo (SETSIGINFO) */
+	siginfo_t saved_siginfo;
+	struct pending_call call;
+	struct thread *next;   /* hash chain */
+};
+
+#define THREAD_BUCKETS 1024
+
+struct event_queue {
+	pthread_mutex_t lock;
+	pthread_cond_t nonempty;
+	pthread_cond_t nonfull;
+	struct emt_event **ring;
+	size_t cap, head, count;
+	bool unbounded;        /* stop requested: never block the tracer */
+	bool finished;         /* tracer is done: no more events */
+	struct emt_event **overflow; /* beyond cap once unbounded */
+	size_t n_overflow, cap_overflow;
+};
+
+enum command { CMD_NONE, CMD_STOP };
+
+struct emt_monitor {
+	struct emt_options opts;
+	char **argv;           /* owned copy */
+	char *exe_path;        /* resolved argv[0] */
+	pid_t main_pid;
+
+	struct event_queue queue;
+	pthread_t tracer;
+	bool tracer_started;
+	pid_t tracer_tid;
+
+	/* start handshake, under queue.lock */
+	bool start_done;
+	int start_result;
+
+	/* stop request, under queue.lock; wake_fd wakes waitpid */
+	enum command cmd;
+	enum emt_stop_mode stop_mode;
+	int wake_fd;           /* write end; helper exits when it is written */
+	pid_t wake_pid;
+
+	volatile bool running;
+	bool stopped;
+
+	/* tracer-only state */
+	bool launch;
+	bool use_seccomp;      /* launch mode with the filter installed */
+	bool syscall_mode;     /* resume with PTRACE_SYSCALL */
+	int exec_err_fd;       /* child's exec errno pipe, read end */
+	bool main_exec_seen;
+	struct thread *threads[THREAD_BUCKETS];
+	size_t n_threads;
+	struct proc *procs;
+	int exit_status;
+	uint64_t n_captures, n_dropped, n_syscalls, n_faults;
+	sigset_t child_mask;   /* the caller's mask, for the program */
+};
+
+/* log.c */
+void emt_log(struct emt_monitor *mon, enum emt_log_level level,
+	     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+uint64_t emt_now_ns(void);
+
+/* queue.c */
+int queue_init(struct event_queue *q, size_t cap);
+void queue_destroy(struct event_queue *q);
+/* Takes ownership of ev. Blocks while full unless drop is set or the queue
+ * is unbounded; returns -ENOBUFS when the event was dropped. */
+int queue_push(struct event_queue *q, struct emt_event *ev, bool drop);
+int queue_pop(struct event_queue *q, int timeout_ms, struct emt_event **ev);
+void queue_set_unbounded(struct event_queue *q);
+void queue_finish(struct event_queue *q);
+/* Removes and returns every queued event of the given type. */
+size_t queue_drain(struct event_queue *q, enum emt_event_type type,
+		   struct emt_event ***out);
+
+/* events.c */
+struct emt_event *event_new(struct emt_monitor *mon, enum emt_event_type type,
+			    const struct thread *t);
+bool event_wanted(const struct emt_monitor *mon, enum emt_event_type type);
+void event_emit(struct emt_monitor *mon, struct emt_event *ev);
+void event_flip(struct emt_monitor *mon, const struct thread *t, uint64_t addr,
+		uint64_t len, int from, int to);
+void event_process(struct emt_monitor *mon, pid_t pid, pid_t parent,
+		   enum emt_process_change change, int status);
+
+/* tasks.c */
+struct thread *thread_find(struct emt_monitor *mon, pid_t tid);
+struct thread *thread_add(struct emt_monitor *mon, pid_t tid, struct proc *p);
+void thread_remove(struct emt_monitor *mon, struct thread *t);
+void thread_rename(struct emt_monitor *mon, struct thread *t, pid_t tid);
+struct proc *proc_find(struct emt_monitor *mon, pid_t pid);
+struct proc *proc_add(struct emt_monitor *mon, pid_t pid, struct mm_space *mm);
+void proc_remove(struct emt_monitor *mon, struct proc *p);
+struct mm_space *mm_new(void);
+struct mm_space *mm_get(struct mm_space *mm);
+void mm_put(struct mm_space *mm);
+struct mm_space *mm_fork(const struct mm_space *parent);
+void tasks_free_all(struct emt_monitor *mon);
+#define for_each_thread(mon, t)                                               \
+	for (size_t _b = 0; _b < THREAD_BUCKETS; _b++)                        \
+		for (struct thread *t = (mon)->threads[_b], *_n;              \
+		     t && ((_n = t->next), 1); t = _n)
+
+/* ptrace helpers (tracee.c) */
+int thread_getregs(struct thread *t, arch_regs *regs);
+int thread_setregs(struct thread *t, const arch_regs *regs);
+void thread_resume(struct emt_monitor *mon, struct thread *t, int sig);
+
+/* launch.c / attach.c */
+int tracee_launch(struct emt_monitor *mon, const sigset_t *child_mask);
+int tracee_attach(struct emt_monitor *mon);
+int tracee_detach_all(struct emt_monitor *mon);
+void tracee_kill_all(struct emt_monitor *mon);
+
+/* filter.c */
+struct sock_fprog;
+int filter_build(struct emt_monitor *mon, struct sock_fprog *prog);
+void filter_free(struct sock_fprog *prog);
+
+/* stops.c */
+void stops_handle(struct emt_monitor *mon, pid_t tid, int status);
+int stops_wait_thread(struct emt_monitor *mon, struct thread *t, int *status);
+/* -errno of a launched program that failed to exec, else 0. */
+int stops_exec_error(struct emt_monitor *mon);
+
+/* syscalls.c */
+void syscalls_on_stop(struct emt_monitor *mon, struct thread *t, bool seccomp);
+void syscalls_commit(struct emt_monitor *mon, struct thread *t, int64_t ret);
+
+/* faults.c */
+bool faults_on_segv(struct emt_monitor *mon, struct thread *t);
+
+/* inject.c */
+int inject_syscall(struct emt_monitor *mon, struct thread *t, long nr,
+		   const uint64_t args[6], int64_t *ret);
+int inject_flip(struct emt_monitor *mon, struct thread *t,
+		const arch_regs *saved, uint64_t addr, uint64_t len, int prot);
+int inject_setup_tramp(struct emt_monitor *mon, struct thread *t);
+/* Single-step t over one instruction, keeping signals met on the way. */
+int inject_step(struct emt_monitor *mon, struct thread *t);
+bool inject_in_tramp(const struct thread *t, uint64_t pc);
+void inject_release_slot(struct thread *t);
+
+/* memio.c */
+int mem_read(struct emt_monitor *mon, struct proc *p, uint64_t addr, void *buf,
+	     size_t len);
+int mem_write(struct emt_monitor *mon, struct proc *p, uint64_t addr,
+	      const void *buf, size_t len);
+
+/* capture.c */
+void capture_exec(struct emt_monitor *mon, struct thread *t,
+		  const arch_regs *regs, uint64_t page, uint64_t fault_addr,
+		  const struct region *r);
+
+/* protect.c: what emt grants for what the program asks */
+int prot_armed(int asked);
+int prot_after_exec(int asked);
+int prot_after_write(int asked);
+
+#endif

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Launch mode: fork, let the tracer seize the child while it waits on a
+ * pipe, install the seccomp filter in the child, exec. A failure in the
+ * child is reported to the parent on a close-on-exec pipe, as a debugger
+ * does.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <linux/filter.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+extern char **environ;
+
+#define LAUNCH_OPTIONS                                                         \
+	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |    \
+	 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP |    \
+	 PTRACE_O_EXITKILL)
+
+enum { REPORT_NO_FILTER = 1, REPORT_NO_EXEC = 2 };
+
+static int search_path(const char *name, char **out)
+{
+	const char *path = getenv("PATH");
+	int err = -ENOENT;
+
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t len = strcspn(path, ":");
+		char *cand;
+
+		if (asprintf(&cand, "%.*s%s%s", (int)len, path, len ? "/" : "",
+			     name) < 0)
+			return -ENOMEM;
+		if (access(cand, X_OK) == 0) {
+			*out = cand;
+			return 0;
+		}
+		if (errno == EACCES)
+			err = -EACCES;
+		free(cand);
+		path += len + (path[len] == ':');
+	}
+	return err;
+}
+
+static int resolve_exe(struct emt_monitor *mon)
+{
+	const char *name = mon->argv[0];
+
+	if (strchr(name, '/')) {
+		if (access(name, X_OK) < 0)
+			return -errno;
+		mon->exe_path = strdup(name);
+		return mon->exe_path ? 0 : -ENOMEM;
+	}
+	return search_path(name, &mon->exe_path);
+}
+
+static void report(int fd, int what, int err)
+{
+	int msg[2] = { what, err };
+
+	if (write(fd, msg, sizeof(msg)) < 0)
+		_exit(127);
+}
+
+static bool install_filter(const struct sock_fprog *prog)
+{
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) == 0)
+		return true;
+	/* Without CAP_SYS_ADMIN the kernel wants no_new_privs first
+	 * (seccomp(2), EACCES). */
+	if (errno != EACCES || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return false;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) == 0;
+}
+
+/* Runs in the forked child of a possibly multi-threaded process: only
+ * async-signal-safe calls until execve. */
+static void child_main(struct emt_monitor *mon, const struct sock_fprog *prog,
+		       int go_fd, int err_fd, const sigset_t *mask)
+{
+	char c;
+	char *const *envp = mon->opts.envp ? mon->opts.envp : environ;
+
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	if (read(go_fd, &c, 1) != 1)
+		_exit(127);
+	if (prog && !install_filter(prog))
+		report(err_fd, REPORT_NO_FILTER, errno);
+	execve(mon->exe_path, mon->argv, envp);
+	report(err_fd, REPORT_NO_EXEC, errno);
+	_exit(127);
+}
+
+static int seize_child(struct emt_monitor *mon, pid_t pid)
+{
+	struct mm_space *mm = mm_new();
+	struct proc *p = mm ? proc_add(mon, pid, mm) : NULL;
+	struct thread *t = p ? thread_add(mon, pid, p) : NULL;
+
+	if (!t) {
+		if (!p)
+			mm_put(mm);
+		return -ENOMEM;
+	}
+	t->state = THREAD_RUNNING;
+	mon->main_pid = pid;
+	if (ptrace(PTRACE_SEIZE, pid, 0, LAUNCH_OPTIONS) < 0)
+		return -errno;
+	event_process(mon, pid, 0, EMT_PROCESS_START, 0);
+	return 0;
+}
+
+static int fork_child(struct emt_monitor *mon, const struct sock_fprog *prog,
+		      const sigset_t *mask)
+{
+	int go[2], err[2], rc;
+	pid_t pid;
+
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		rc = -errno;
+		close(go[0]);
+		close(go[1]);
+		return rc;
+	}
+	pid = fork();
+	if (pid == 0)
+		child_main(mon, prog, go[0], err[1], mask);
+	close(go[0]);
+	close(err[1]);
+	rc = pid < 0 ? -errno : seize_child(mon, pid);
+	if (rc && pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, __WALL);
+	}
+	fcntl(err[0], F_SETFL, O_NONBLOCK);
+	mon->exec_err_fd = err[0];
+	if (!rc && write(go[1], "g", 1) != 1)
+		rc = -errno;
+	close(go[1]);
+	return rc;
+}
+
+int tracee_launch(struct emt_monitor *mon, const sigset_t *child_mask)
+{
+	struct sock_fprog prog = { 0 };
+	bool filter = !(mon->opts.flags & EMT_OPT_NO_SECCOMP);
+	int rc = resolve_exe(mon);
+
+	if (rc)
+		return rc;
+	if (filter && filter_build(mon, &prog) < 0)
+		filter = false;
+	mon->use_seccomp = filter;
+	mon->syscall_mode = !filter;
+	if (!filter)
+		emt_log(mon, EMT_LOG_INFO, "no seccomp filter: stopping at every syscall");
+	rc = fork_child(mon, filter ? &prog : NULL, child_mask);
+	filter_free(&prog);
+	return rc;
+}

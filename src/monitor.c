@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The public life cycle: new -> start -> (next_event)* -> stop -> free, and
+ * the tracer thread that owns every ptrace call.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define DEFAULT_QUEUE 4096
+
+static char **copy_argv(char *const *argv)
+{
+	size_t n = 0;
+	char **v;
+
+	while (argv[n])
+		n++;
+	v = calloc(n + 1, sizeof(*v));
+	for (size_t i = 0; v && i < n; i++) {
+		v[i] = strdup(argv[i]);
+		if (!v[i]) {
+			while (i--)
+				free(v[i]);
+			free(v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+static void free_argv(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int check_options(const struct emt_options *o)
+{
+	if (!o || o->size < offsetof(struct emt_options, log_level))
+		return -EINVAL;
+	if ((o->pid > 0) == (o->argv && o->argv[0]))
+		return -EINVAL;
+	return 0;
+}
+
+struct emt_monitor *emt_monitor_new(const struct emt_options *opts)
+{
+	struct emt_monitor *mon;
+	int rc = check_options(opts);
+
+	if (rc) {
+		errno = -rc;
+		return NULL;
+	}
+	mon = calloc(1, sizeof(*mon));
+	if (!mon)
+		return NULL;
+	memcpy(&mon->opts, opts, opts->size < sizeof(mon->opts) ? opts->size
+								 : sizeof(mon->opts));
+	mon->opts.size = sizeof(mon->opts);
+	if (!mon->opts.event_mask)
+		mon->opts.event_mask = EMT_EVENT_MASK(EMT_EVENT_EXEC);
+	mon->launch = opts->pid <= 0;
+	mon->exec_err_fd = -1;
+	mon->wake_fd = -1;
+	mon->exit_status = -1;
+	if ((mon->launch && !(mon->argv = copy_argv(opts->argv))) ||
+	    queue_init(&mon->queue, opts->queue_capacity ? opts->queue_capacity
+							 : DEFAULT_QUEUE)) {
+		free_argv(mon->argv);
+		free(mon);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return mon;
+}
+
+/* waitpid cannot be woken by a condition variable. A tiny child of the
+ * tracer thread that exits when a byte arrives on a pipe makes
+ * waitpid(-1, __WNOTHREAD) return when the user wants the tracer's
+ * attention. PR_SET_PDEATHSIG ties it to the tracer thread. */
+static int spawn_waker(struct emt_monitor *mon)
+{
+	int fds[2];
+	pid_t pid;
+	char c;
+
+	/* A socket rather than a pipe: writing to it after the waker is gone
+	 * must fail with EPIPE, not raise SIGPIPE in the host (MSG_NOSIGNAL). */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+		return -errno;
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(fds[0], 0);
+		syscall(SYS_close_range, 1, ~0u, 0);
+		while (read(0, &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(fds[0]);
+	if (pid < 0) {
+		close(fds[1]);
+		return -errno;
+	}
+	mon->wake_pid = pid;
+	mon->wake_fd = fds[1];
+	return 0;
+}
+
+static void set_start_result(struct emt_monitor *mon, int rc)
+{
+	pthread_mutex_lock(&mon->queue.lock);
+	mon->start_done = true;
+	mon->start_result = rc;
+	if (!rc)
+		mon->running = true;
+	pthread_cond_broadcast(&mon->queue.nonempty);
+	pthread_mutex_unlock(&mon->queue.lock);
+}
+
+static bool stop_requested(struct emt_monitor *mon, enum emt_stop_mode *mode)
+{
+	bool req;
+
+	pthread_mutex_lock(&mon->queue.lock);
+	req = mon->cmd == CMD_STOP;
+	*mode = mon->stop_mode;
+	pthread_mutex_unlock(&mon->queue.lock);
+	return req;
+}
+
+static void handle_stop_request(struct emt_monitor *mon, enum emt_stop_mode mode)
+{
+	if (mode == EMT_STOP_DETACH && !mon->use_seccomp) {
+		tracee_detach_all(mon);
+		return;
+	}
+	/* A filtered process must never run without its tracer (seccomp(2):
+	 * RET_TRACE without one fails the call with ENOSYS): kill it. */
+	if (mode != EMT_STOP_WAIT)
+		tracee_kill_all(mon);
+}
+
+static void launch_settled(struct emt_monitor *mon)
+{
+	if (mon->start_done || !mon->launch)
+		return;
+	if (mon->main_exec_seen)
+		set_start_result(mon, 0);
+	else if (!proc_find(mon, mon->main_pid))
+		set_start_result(mon, stops_exec_error(mon) ?: -ECHILD);
+}
+
+static void trace_loop(struct emt_monitor *mon)
+{
+	enum emt_stop_mode mode;
+	bool stopping = false;
+	int status;
+	pid_t tid;
+
+	while (mon->n_threads > 0) {
+		if (!stopping && stop_requested(mon, &mode)) {
+			stopping = true;
+			handle_stop_request(mon, mode);
+			continue;
+		}
+		tid = waitpid(-1, &status, __WALL | __WNOTHREAD);
+		if (tid < 0 && errno == EINTR)
+			continue;
+		if (tid < 0)
+			break;
+		if (tid == mon->wake_pid) {
+			mon->wake_pid = 0;
+			continue;
+		}
+		stops_handle(mon, tid, status);
+		launch_settled(mon);
+	}
+}
+
+static void *tracer_main(void *arg)
+{
+	struct emt_monitor *mon = arg;
+	int rc;
+
+	mon->tracer_tid = (pid_t)syscall(SYS_gettid);
+	rc = spawn_waker(mon);
+	if (!rc)
+		rc = mon->launch ? tracee_launch(mon, &mon->child_mask) : tracee_attach(mon);
+	if (rc)
+		set_start_result(mon, rc);
+	else if (!mon->launch)
+		set_start_result(mon, 0);
+	trace_loop(mon);
+	launch_settled(mon);
+	tasks_free_all(mon);
+	if (mon->wake_pid > 0) {
+		kill(mon->wake_pid, SIGKILL);
+		waitpid(mon->wake_pid, NULL, __WALL);
+		mon->wake_pid = 0;
+	}
+	mon->running = false;
+	queue_finish(&mon->queue);
+	return NULL;
+}
+
+int emt_monitor_start(struct emt_monitor *mon)
+{
+	sigset_t all, old;
+	int rc;
+
+	if (!mon || mon->tracer_started)
+		return -EINVAL;
+	/* The program gets the caller's signal mask; the tracer thread
+	 * blocks everything so the host's signals go to the host's threads. */
+	pthread_sigmask(SIG_SETMASK, NULL, &mon->child_mask);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = -pthread_create(&mon->tracer, NULL, tracer_main, mon);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc)
+		return rc;
+	mon->tracer_started = true;
+	pthread_mutex_lock(&mon->queue.lock);
+	while (!mon->start_done)
+		pthread_cond_wait(&mon->queue.nonempty, &mon->queue.lock);
+	rc = mon->start_result;
+	pthread_mutex_unlock(&mon->queue.lock);
+	if (rc) {
+		pthread_join(mon->tracer, NULL);
+		mon->tracer_started = false;
+		mon->stopped = true;
+	}
+	return rc;
+}
+
+bool emt_monitor_is_running(const struct emt_monitor *mon)
+{
+	return mon && mon->running;
+}
+
+pid_t emt_monitor_pid(const struct emt_monitor *mon)
+{
+	return mon ? mon->main_pid : 0;
+}
+
+int emt_monitor_next_event(struct emt_monitor *mon, int timeout_ms,
+			   struct emt_event **event)
+{
+	if (!mon || !event)
+		return -EINVAL;
+	if (!mon->tracer_started && !mon->stopped)
+		return -EINVAL;
+	if (!mon->tracer_started)
+		return queue_pop(&mon->queue, 0, event) == 0 ? 0 : -ECHILD;
+	return queue_pop(&mon->queue, timeout_ms, event);
+}
+
+static struct emt_result *collect_result(struct emt_monitor *mon)
+{
+	struct emt_result *res = calloc(1, sizeof(*res));
+
+	if (!res)
+		return NULL;
+	res->n_events = queue_drain(&mon->queue, EMT_EVENT_EXEC, &res->events);
+	res->n_captures = mon->n_captures;
+	res->n_dropped = mon->n_dropped;
+	res->n_syscalls = mon->n_syscalls;
+	res->n_faults = mon->n_faults;
+	res->exit_status = mon->exit_status;
+	return res;
+}
+
+int emt_monitor_stop(struct emt_monitor *mon, enum emt_stop_mode mode,
+		     struct emt_result **result)
+{
+	if (!mon)
+		return -EINVAL;
+	if (mon->tracer_started) {
+		pthread_mutex_lock(&mon->queue.lock);
+		mon->cmd = CMD_STOP;
+		mon->stop_mode = mode;
+		pthread_mutex_unlock(&mon->queue.lock);
+		queue_set_unbounded(&mon->queue);
+		if (mon->wake_fd >= 0)
+			send(mon->wake_fd, "w", 1, MSG_NOSIGNAL);
+		pthread_join(mon->tracer, NULL);
+		mon->tracer_started = false;
+	}
+	mon->stopped = true;
+	if (mon->wake_fd >= 0) {
+		close(mon->wake_fd);
+		mon->wake_fd = -1;
+	}
+	if (result) {
+		*result = collect_result(mon);
+		if (!*result)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void emt_result_free(struct emt_result *result)
+{
+	if (!result)
+		return;
+	for (size_t i = 0; i < result->n_events; i++)
+		emt_event_free(result->events[i]);
+	free(result->events);
+	free(result);
+}
+
+void emt_monitor_free(struct emt_monitor *mon)
+{
+	if (!mon)
+		return;
+	if (mon->tracer_started)
+		emt_monitor_stop(mon, mon->launch ? EMT_STOP_KILL : EMT_STOP_DETACH,
+				 NULL);
+	if (mon->exec_err_fd >= 0)
+		close(mon->exec_err_fd);
+	queue_destroy(&mon->queue);
+	free_argv(mon->argv);
+	free(mon->exe_path);
+	free(mon);
+}

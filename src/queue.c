@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The only structure shared between the tracer thread (producer) and the
+ * user's thread (consumer). Nothing is dropped silently: a full queue
+ * blocks the tracer unless the user asked for counted drops.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "internal.h"
+
+int queue_init(struct event_queue *q, size_t cap)
+{
+	pthread_condattr_t ca;
+
+	*q = (struct event_queue){ .cap = cap };
+	q->ring = calloc(cap, sizeof(*q->ring));
+	if (!q->ring)
+		return -ENOMEM;
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&q->nonempty, &ca);
+	pthread_cond_init(&q->nonfull, &ca);
+	pthread_condattr_destroy(&ca);
+	return 0;
+}
+
+void queue_destroy(struct event_queue *q)
+{
+	struct emt_event *ev;
+
+	while (queue_pop(q, 0, &ev) == 0)
+		emt_event_free(ev);
+	free(q->ring);
+	free(q->overflow);
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->nonempty);
+	pthread_cond_destroy(&q->nonfull);
+}
+
+static int overflow_push(struct event_queue *q, struct emt_event *ev)
+{
+	if (q->n_overflow == q->cap_overflow) {
+		size_t cap = q->cap_overflow ? q->cap_overflow * 2 : 64;
+		struct emt_event **v = realloc(q->overflow, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		q->overflow = v;
+		q->cap_overflow = cap;
+	}
+	q->overflow[q->n_overflow++] = ev;
+	return 0;
+}
+
+int queue_push(struct event_queue *q, struct emt_event *ev, bool drop)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&q->lock);
+	while (q->count == q->cap && !q->unbounded && !drop)
+		pthread_cond_wait(&q->nonfull, &q->lock);
+	if (q->count < q->cap && q->n_overflow == 0) {
+		q->ring[(q->head + q->count) % q->cap] = ev;
+		q->count++;
+	} else if (q->unbounded) {
+		rc = overflow_push(q, ev);
+	} else {
+		rc = -ENOBUFS;
+	}
+	if (rc == 0)
+		pthread_cond_signal(&q->nonempty);
+	pthread_mutex_unlock(&q->lock);
+	if (rc)
+		emt_event_free(ev);
+	return rc;
+}
+
+static struct emt_event *take_locked(struct event_queue *q)
+{
+	struct emt_event *ev = q->ring[q->head];
+
+	q->head = (q->head + 1) % q->cap;
+	q->count--;
+	/* Refill the ring from the overflow, oldest first, to keep order. */
+	if (q->n_overflow && q->count < q->cap) {
+		q->ring[(q->head + q->count) % q->cap] = q->overflow[0];
+		q->count++;
+		q->n_overflow--;
+		for (size_t i = 0; i < q->n_overflow; i++)
+			q->overflow[i] = q->overflow[i + 1];
+	}
+	pthread_cond_signal(&q->nonfull);
+	return ev;
+}
+
+static void deadline_after(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+int queue_pop(struct event_queue *q, int timeout_ms, struct emt_event **ev)
+{
+	struct timespec deadline;
+	int rc = 0;
+
+	if (timeout_ms > 0)
+		deadline_after(&deadline, timeout_ms);
+	pthread_mutex_lock(&q->lock);
+	while (q->count == 0 && !q->finished && rc == 0) {
+		if (timeout_ms == 0)
+			rc = ETIMEDOUT;
+		else if (timeout_ms < 0)
+			pthread_cond_wait(&q->nonempty, &q->lock);
+		else
+			rc = pthread_cond_timedwait(&q->nonempty, &q->lock,
+						    &deadline);
+	}
+	if (q->count) {
+		*ev = take_locked(q);
+		rc = 0;
+	} else {
+		rc = q->finished ? -ECHILD : -EAGAIN;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return rc;
+}
+
+void queue_set_unbounded(struct event_queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->unbounded = true;
+	pthread_cond_broadcast(&q->nonfull);
+	pthread_mutex_unlock(&q->lock);
+}
+
+void queue_finish(struct event_queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->finished = true;
+	pthread_cond_broadcast(&q->nonempty);
+	pthread_cond_broadcast(&q->nonfull);
+	pthread_mutex_unlock(&q->lock);
+}
+
+size_t queue_drain(struct event_queue *q, enum emt_event_type type,
+		   struct emt_event ***out)
+{
+	size_t n = 0, cap = q->count + q->n_overflow;
+	struct emt_event **v = calloc(cap ? cap : 1, sizeof(*v));
+	struct emt_event *ev;
+
+	*out = v;
+	while (queue_pop(q, 0, &ev) == 0) {
+		if (v && ev->type == type)
+			v[n++] = ev;
+		else
+			emt_event_free(ev);
+	}
+	return n;
+}

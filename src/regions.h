@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Region map: emt's own exact, page-granular record of the tracked pages of
+ * one address space. No ptrace here: it is a pure data structure, so that
+ * it can be unit tested on its own.
+ *
+ * A region is a run of pages [start, end) with identical attributes. The
+ * map keeps regions sorted, non-overlapping, and merges neighbours whose
+ * attributes are equal, so a 1 TiB W+X mapping costs one entry.
+ */
+#ifndef EMT_REGIONS_H
+#define EMT_REGIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EMT_PAGE_SIZE 4096ull
+#define EMT_PAGE_DOWN(a) ((uint64_t)(a) & ~(EMT_PAGE_SIZE - 1))
+#define EMT_PAGE_UP(a) (((uint64_t)(a) + EMT_PAGE_SIZE - 1) & ~(EMT_PAGE_SIZE - 1))
+
+struct region_attr {
+	uint8_t asked;    /* PROT_* the program asked for */
+	uint8_t granted;  /* PROT_* actually applied by emt */
+	uint8_t origin;   /* enum emt_origin */
+	uint32_t seq;     /* captures of these pages so far */
+};
+
+struct region {
+	uint64_t start, end; /* page aligned, start < end */
+	struct region_attr attr;
+};
+
+struct region_map {
+	struct region *v;
+	size_t n, cap;
+};
+
+void regions_init(struct region_map *map);
+void regions_free(struct region_map *map);
+/* Deep copy (fork). 0 or -ENOMEM. */
+int regions_copy(struct region_map *dst, const struct region_map *src);
+/* Forget everything (execve). */
+void regions_clear(struct region_map *map);
+
+/* The region containing addr, or NULL. The pointer is valid until the next
+ * modifying call. */
+const struct region *regions_find(const struct region_map *map, uint64_t addr);
+
+/* Set [start, end) to attr, replacing whatever was tracked there.
+ * start/end are rounded out to pages. 0 or -ENOMEM. */
+int regions_set(struct region_map *map, uint64_t start, uint64_t end,
+		const struct region_attr *attr);
+
+/* The first region that ends after addr (contains addr or lies above it),
+ * or NULL. Valid until the next modifying call. */
+const struct region *regions_next(const struct region_map *map, uint64_t addr);
+
+/* Forget [start, end) (munmap, MAP_FIXED replacement). 0 or -ENOMEM (a
+ * split may need one more entry). */
+int regions_remove(struct region_map *map, uint64_t start, uint64_t end);
+
+/* For every tracked page in [start, end), call fn on its attributes (after
+ * splitting so that fn sees only pages inside the range), then re-merge.
+ * Untracked pages in the range are left untracked. 0 or -ENOMEM. */
+int regions_update(struct region_map *map, uint64_t start, uint64_t end,
+		   void (*fn)(struct region_attr *attr, void *ctx), void *ctx);
+
+/* mremap: the tracked pages of [old, old+old_len) move to new_addr. Pages
+ * past new_len are forgotten; growth (new_len > old_len) extends the last
+ * old page's attributes over the new tail if the old range's last page was
+ * tracked. When keep_old (MREMAP_DONTUNMAP) the old range stays as it was.
+ * 0 or -ENOMEM. */
+int regions_move(struct region_map *map, uint64_t old_addr, uint64_t old_len,
+		 uint64_t new_addr, uint64_t new_len, bool keep_old);
+
+/* Number of tracked pages in [start, end). */
+uint64_t regions_count_pages(const struct region_map *map, uint64_t start,
+			     uint64_t end);
+
+#endif

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Classification of every ptrace stop and exit reported by waitpid, and
+ * the process-tree bookkeeping that goes with clone, fork, vfork and exec.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static void proc_exited(struct emt_monitor *mon, struct proc *p, int status)
+{
+	event_process(mon, p->pid, p->parent, EMT_PROCESS_EXIT, status);
+	if (p->pid == mon->main_pid)
+		mon->exit_status = status;
+	proc_remove(mon, p);
+}
+
+static void on_death(struct emt_monitor *mon, pid_t tid, int status)
+{
+	struct thread *t = thread_find(mon, tid);
+	struct proc *p;
+
+	if (!t)
+		return;
+	p = t->proc;
+	thread_remove(mon, t);
+	if (!p)
+		return;
+	/* The leader's status is the group's exit status; it is reported
+	 * once the other threads are gone (ptrace(2), "Death under ptrace"). */
+	if (tid == p->pid || p->n_threads == 0)
+		p->exit_status = status;
+	if (p->n_threads == 0)
+		proc_exited(mon, p, p->exit_status);
+}
+
+int stops_wait_thread(struct emt_monitor *mon, struct thread *t, int *status)
+{
+	pid_t tid = t->tid;
+
+	for (;;) {
+		pid_t r = waitpid(tid, status, __WALL);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			on_death(mon, tid, 0);
+			return -ESRCH;
+		}
+		if (WIFSTOPPED(*status)) {
+			t->state = THREAD_STOPPED;
+			return 0;
+		}
+		on_death(mon, tid, *status);
+		return -ESRCH;
+	}
+}
+
+static uint64_t clone_flags_of(struct emt_monitor *mon, struct thread *t)
+{
+	arch_regs regs;
+	uint64_t flags = 0;
+
+	if (thread_getregs(t, &regs))
+		return 0;
+	if (regs.orig_rax == ARCH_NR_CLONE)
+		return regs.rdi;
+	/* clone3 takes a struct whose first field is the flags. */
+	if (regs.orig_rax == ARCH_NR_CLONE3)
+		mem_read(mon, t->proc, regs.rdi, &flags, sizeof(flags));
+	return flags;
+}
+
+static struct proc *child_proc(struct emt_monitor *mon, struct thread *parent,
+			       pid_t child, uint64_t flags)
+{
+	struct mm_space *mm;
+	struct proc *p;
+
+	if (flags & CLONE_THREAD)
+		return parent->proc;
+	mm = (flags & CLONE_VM) ? mm_get(parent->proc->mm)
+				: mm_fork(parent->proc->mm);
+	if (!mm)
+		return NULL;
+	p = proc_add(mon, child, mm);
+	if (!p) {
+		mm_put(mm);
+		return NULL;
+	}
+	p->parent = parent->proc->pid;
+	p->passive = parent->proc->passive || (mon->opts.flags & EMT_OPT_NO_FOLLOW);
+	event_process(mon, child, p->parent, EMT_PROCESS_START, 0);
+	return p;
+}
+
+/* Put a not-followed child's pages back to what it asked for. */
+static void unarm_proc(struct emt_monitor *mon, struct thread *t)
+{
+	struct region_map *map = &t->proc->mm->map;
+	uint64_t args[6] = { 0 };
+	int64_t ret;
+
+	for (size_t i = 0; i < map->n; i++) {
+		const struct region *r = &map->v[i];
+
+		if (r->attr.asked == r->attr.granted)
+			continue;
+		args[0] = r->start;
+		args[1] = r->end - r->start;
+		args[2] = r->attr.asked;
+		inject_syscall(mon, t, ARCH_NR_MPROTECT, args, &ret);
+	}
+	regions_clear(map);
+}
+
+static void start_child(struct emt_monitor *mon, struct thread *c)
+{
+	if (c->proc->passive && c->proc->pid == c->tid)
+		unarm_proc(mon, c);
+	thread_resume(mon, c, 0);
+}
+
+static void on_clone(struct emt_monitor *mon, struct thread *t, int event)
+{
+	unsigned long msg = 0;
+	uint64_t flags = 0;
+	struct thread *c;
+	struct proc *p;
+
+	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg);
+	if (event == PTRACE_EVENT_VFORK)
+		flags = CLONE_VM;
+	else if (event == PTRACE_EVENT_CLONE)
+		flags = clone_flags_of(mon, t);
+	p = child_proc(mon, t, (pid_t)msg, flags);
+	c = thread_find(mon, (pid_t)msg);
+	if (!p) {
+		emt_log(mon, EMT_LOG_ERROR, "out of memory tracking %lu", msg);
+	} else if (c && c->state == THREAD_HELD) {
+		/* Its attach stop came first and was held for this. */
+		c->proc = p;
+		p->n_threads++;
+		start_child(mon, c);
+	} else if (!c) {
+		c = thread_add(mon, (pid_t)msg, p);
+		if (c) {
+			c->state = THREAD_RUNNING;
+			c->expect_attach_stop = true;
+		}
+	}
+	thread_resume(mon, t, 0);
+}
+
+static void read_exec_report(struct emt_monitor *mon);
+
+static void on_exec(struct emt_monitor *mon, struct thread *t)
+{
+	struct proc *p = t->proc;
+	unsigned long former = 0;
+	struct mm_space *mm = mm_new();
+
+	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &former);
+	/* The exec'ing thread took the leader's tid; every other thread of
+	 * the group is gone (ptrace(2), "execve(2) under ptrace"). */
+	for_each_thread(mon, o)
+		if (o != t && o->proc == p)
+			thread_remove(mon, o);
+	if (mm) {
+		mm_put(p->mm);
+		p->mm = mm;
+	} else {
+		regions_clear(&p->mm->map);
+	}
+	t->slot = -1;
+	event_process(mon, p->pid, p->parent, EMT_PROCESS_EXECVE, 0);
+	if (p->pid == mon->main_pid && !mon->main_exec_seen)
+		read_exec_report(mon);
+	if (!p->passive || mon->use_seccomp)
+		inject_setup_tramp(mon, t);
+	thread_resume(mon, t, 0);
+}
+
+static void on_event_stop(struct emt_monitor *mon, struct thread *t, int sig)
+{
+	if (t->expect_attach_stop) {
+		t->expect_attach_stop = false;
+		start_child(mon, t);
+		return;
+	}
+	/* With PTRACE_SEIZE a group-stop is a PTRACE_EVENT_STOP carrying the
+	 * stopping signal; PTRACE_LISTEN keeps it stopped without blocking
+	 * later notifications such as SIGCONT (ptrace(2), "Group-stop"). */
+	if (is_stop_signal(sig)) {
+		if (ptrace(PTRACE_LISTEN, t->tid, 0, 0) == 0)
+			t->state = THREAD_LISTENING;
+		return;
+	}
+	thread_resume(mon, t, 0);
+}
+
+static void on_signal(struct emt_monitor *mon, struct thread *t, int sig)
+{
+	if (sig == SIGSEGV && !t->proc->passive && faults_on_segv(mon, t))
+		return;
+	thread_resume(mon, t, sig);
+}
+
+/* The stop of a thread emt does not know yet: a new child whose attach
+ * stop beat its parent's clone event. Hold it until the event names it. */
+static void on_unknown_stop(struct emt_monitor *mon, pid_t tid, int status)
+{
+	struct thread *c = thread_add(mon, tid, NULL);
+
+	if (!c) {
+		ptrace(PTRACE_DETACH, tid, 0, 0);
+		return;
+	}
+	c->state = THREAD_HELD;
+	c->stop_status = status;
+}
+
+void stops_handle(struct emt_monitor *mon, pid_t tid, int status)
+{
+	struct thread *t = thread_find(mon, tid);
+	int sig = WSTOPSIG(status), event = status >> 16;
+
+	if (!WIFSTOPPED(status)) {
+		on_death(mon, tid, status);
+		return;
+	}
+	if (!t || !t->proc) {
+		if (!t)
+			on_unknown_stop(mon, tid, status);
+		return;
+	}
+	t->state = THREAD_STOPPED;
+	t->stop_status = status;
+	if (sig == (SIGTRAP | 0x80))
+		syscalls_on_stop(mon, t, false);
+	else if (event == PTRACE_EVENT_SECCOMP)
+		syscalls_on_stop(mon, t, true);
+	else if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
+		 event == PTRACE_EVENT_VFORK)
+		on_clone(mon, t, event);
+	else if (event == PTRACE_EVENT_EXEC)
+		on_exec(mon, t);
+	else if (event == PTRACE_EVENT_STOP)
+		on_event_stop(mon, t, sig);
+	else if (event)
+		thread_resume(mon, t, 0);
+	else
+		on_signal(mon, t, sig);
+}
+
+/* The launched child reports on a close-on-exec pipe: nothing when the
+ * exec succeeded with the filter in place, or what went wrong. */
+static void read_exec_report(struct emt_monitor *mon)
+{
+	int report[2];
+
+	mon->main_exec_seen = true;
+	if (mon->exec_err_fd < 0)
+		return;
+	while (read(mon->exec_err_fd, report, sizeof(report)) == sizeof(report)) {
+		if (report[0] == 1 && mon->use_seccomp) {
+			mon->use_seccomp = false;
+			mon->syscall_mode = true;
+			emt_log(mon, EMT_LOG_WARN,
+				"seccomp filter refused (%s): stopping at every syscall",
+				strerror(report[1]));
+		}
+	}
+}
+
+int stops_exec_error(struct emt_monitor *mon)
+{
+	int report[2], err = 0;
+
+	if (mon->exec_err_fd < 0)
+		return 0;
+	while (read(mon->exec_err_fd, report, sizeof(report)) == sizeof(report))
+		if (report[0] == 2)
+			err = report[1];
+	return err ? -err : 0;
+}

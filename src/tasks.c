@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tables of the traced threads, processes and address spaces.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static size_t bucket_of(pid_t tid)
+{
+	return (size_t)tid % THREAD_BUCKETS;
+}
+
+struct thread *thread_find(struct emt_monitor *mon, pid_t tid)
+{
+	struct thread *t = mon->threads[bucket_of(tid)];
+
+	while (t && t->tid != tid)
+		t = t->next;
+	return t;
+}
+
+static void thread_link(struct emt_monitor *mon, struct thread *t)
+{
+	size_t b = bucket_of(t->tid);
+
+	t->next = mon->threads[b];
+	mon->threads[b] = t;
+}
+
+static void thread_unlink(struct emt_monitor *mon, struct thread *t)
+{
+	struct thread **pp = &mon->threads[bucket_of(t->tid)];
+
+	while (*pp && *pp != t)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = t->next;
+}
+
+struct thread *thread_add(struct emt_monitor *mon, pid_t tid, struct proc *p)
+{
+	struct thread *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->tid = tid;
+	t->proc = p;
+	t->slot = -1;
+	t->state = THREAD_STOPPED;
+	thread_link(mon, t);
+	mon->n_threads++;
+	if (p)
+		p->n_threads++;
+	return t;
+}
+
+void thread_remove(struct emt_monitor *mon, struct thread *t)
+{
+	thread_unlink(mon, t);
+	mon->n_threads--;
+	if (t->proc) {
+		inject_release_slot(t);
+		t->proc->n_threads--;
+	}
+	free(t);
+}
+
+void thread_rename(struct emt_monitor *mon, struct thread *t, pid_t tid)
+{
+	thread_unlink(mon, t);
+	t->tid = tid;
+	thread_link(mon, t);
+}
+
+struct proc *proc_find(struct emt_monitor *mon, pid_t pid)
+{
+	struct proc *p = mon->procs;
+
+	while (p && p->pid != pid)
+		p = p->next;
+	return p;
+}
+
+struct proc *proc_add(struct emt_monitor *mon, pid_t pid, struct mm_space *mm)
+{
+	struct proc *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	p->mm = mm;
+	p->next = mon->procs;
+	mon->procs = p;
+	return p;
+}
+
+void proc_remove(struct emt_monitor *mon, struct proc *p)
+{
+	struct proc **pp = &mon->procs;
+
+	while (*pp && *pp != p)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = p->next;
+	mm_put(p->mm);
+	free(p);
+}
+
+struct mm_space *mm_new(void)
+{
+	struct mm_space *mm = calloc(1, sizeof(*mm));
+
+	if (!mm)
+		return NULL;
+	mm->refs = 1;
+	mm->mem_fd = -1;
+	regions_init(&mm->map);
+	/* Slot 0 holds the bare syscall used for stepped remote calls. */
+	mm->slot_used[0] = 1;
+	return mm;
+}
+
+struct mm_space *mm_get(struct mm_space *mm)
+{
+	mm->refs++;
+	return mm;
+}
+
+void mm_put(struct mm_space *mm)
+{
+	if (!mm || --mm->refs > 0)
+		return;
+	regions_free(&mm->map);
+	if (mm->mem_fd >= 0)
+		close(mm->mem_fd);
+	free(mm);
+}
+
+struct mm_space *mm_fork(const struct mm_space *parent)
+{
+	struct mm_space *mm = mm_new();
+
+	if (!mm)
+		return NULL;
+	if (regions_copy(&mm->map, &parent->map) < 0) {
+		mm_put(mm);
+		return NULL;
+	}
+	/* The child inherited the trampoline mapping along with the rest. */
+	mm->tramp = parent->tramp;
+	mm->tramp_exempt = parent->tramp_exempt;
+	mm->syscall_insn = parent->syscall_insn;
+	mm->brk = parent->brk;
+	return mm;
+}
+
+void tasks_free_all(struct emt_monitor *mon)
+{
+	for_each_thread(mon, t)
+		thread_remove(mon, t);
+	while (mon->procs)
+		proc_remove(mon, mon->procs);
+}

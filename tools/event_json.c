@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "event_json.h"
+#include "names.h"
+
+static void common(struct json *j, const char *kind,
+		   const struct emt_event *ev, bool with_tid)
+{
+	char time[NAMES_TIME_BUF];
+
+	json_object_begin(j);
+	json_key(j, "event");
+	json_string(j, kind);
+	json_key(j, "pid");
+	json_int(j, ev->pid);
+	if (with_tid) {
+		json_key(j, "tid");
+		json_int(j, ev->tid);
+	}
+	json_key(j, "time");
+	json_string(j, names_time(ev->timestamp, time, sizeof(time)));
+}
+
+static void prot_member(struct json *j, const char *key, int prot)
+{
+	char buf[NAMES_BUF];
+
+	json_key(j, key);
+	json_string(j, emt_prot_string(prot, buf, sizeof(buf)));
+}
+
+static void regs(struct json *j, const struct emt_regs *r)
+{
+	const struct {
+		const char *name;
+		uint64_t value;
+	} v[] = {
+		{ "rax", r->rax }, { "rbx", r->rbx }, { "rcx", r->rcx },
+		{ "rdx", r->rdx }, { "rsi", r->rsi }, { "rdi", r->rdi },
+		{ "rbp", r->rbp }, { "rsp", r->rsp }, { "r8", r->r8 },
+		{ "r9", r->r9 }, { "r10", r->r10 }, { "r11", r->r11 },
+		{ "r12", r->r12 }, { "r13", r->r13 }, { "r14", r->r14 },
+		{ "r15", r->r15 }, { "rip", r->rip }, { "eflags", r->eflags },
+		{ "cs", r->cs }, { "ss", r->ss }, { "fs_base", r->fs_base },
+		{ "gs_base", r->gs_base }, { "orig_rax", r->orig_rax },
+	};
+
+	json_key(j, "regs");
+	json_object_begin(j);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		json_key(j, v[i].name);
+		json_hex(j, v[i].value);
+	}
+	json_object_end(j);
+}
+
+/* Either where the bytes are stored, or why there are none. */
+static void capture(struct json *j, const struct emt_event *ev)
+{
+	char hex[NAMES_SHA256_BUF], file[NAMES_SHA256_BUF + 16];
+	char err[NAMES_BUF];
+
+	if (ev->capture_error) {
+		json_key(j, "error");
+		json_string(j, names_errno(-ev->capture_error, err, sizeof(err)));
+		return;
+	}
+	names_sha256(ev->sha256, hex, sizeof(hex));
+	snprintf(file, sizeof(file), "captures/%s.bin", hex);
+	json_key(j, "sha256");
+	json_string(j, hex);
+	json_key(j, "file");
+	json_string(j, file);
+}
+
+static const char *origin_name(enum emt_origin origin)
+{
+	const char *name = emt_origin_name(origin);
+
+	return name ? name : "unknown";
+}
+
+static void exec_event(struct json *j, const struct emt_event *ev)
+{
+	common(j, "exec", ev, true);
+	json_key(j, "addr");
+	json_hex(j, ev->addr);
+	json_key(j, "len");
+	json_uint(j, ev->len);
+	json_key(j, "fault_addr");
+	json_hex(j, ev->fault_addr);
+	json_key(j, "seq");
+	json_uint(j, ev->capture_sequence);
+	json_key(j, "origin");
+	json_string(j, origin_name(ev->origin));
+	capture(j, ev);
+	regs(j, &ev->registers);
+}
+
+bool event_has_prot(long syscall_nr)
+{
+	return syscall_nr == SYS_mmap || syscall_nr == SYS_mprotect ||
+	       syscall_nr == SYS_pkey_mprotect;
+}
+
+/* Non-negative results are values (addresses mostly); -4095..-1 are
+ * errors, as the kernel returns them. */
+static void retval(struct json *j, int64_t ret)
+{
+	char err[NAMES_BUF];
+
+	json_key(j, "ret");
+	if (ret < 0 && ret >= -4095) {
+		char text[24];
+
+		snprintf(text, sizeof(text), "%lld", (long long)ret);
+		json_string(j, text);
+		json_key(j, "errno");
+		json_string(j, names_errno((int)-ret, err, sizeof(err)));
+	} else {
+		json_hex(j, (uint64_t)ret);
+	}
+}
+
+static void syscall_event(struct json *j, const struct emt_event *ev)
+{
+	const char *name = emt_syscall_name(ev->syscall_nr);
+	char unknown[32];
+
+	if (!name) {
+		snprintf(unknown, sizeof(unknown), "syscall_%ld", ev->syscall_nr);
+		name = unknown;
+	}
+	common(j, "syscall", ev, true);
+	json_key(j, "name");
+	json_string(j, name);
+	json_key(j, "args");
+	json_array_begin(j);
+	for (int i = 0; i < 6; i++)
+		json_hex(j, ev->args[i]);
+	json_array_end(j);
+	if (event_has_prot(ev->syscall_nr)) {
+		prot_member(j, "prot", ev->prot_asked);
+		prot_member(j, "granted", ev->prot_granted);
+	}
+	retval(j, ev->retval);
+}
+
+static void flip_event(struct json *j, const struct emt_event *ev)
+{
+	common(j, "flip", ev, true);
+	json_key(j, "addr");
+	json_hex(j, ev->addr);
+	json_key(j, "len");
+	json_uint(j, ev->len);
+	prot_member(j, "from", ev->prot_old);
+	prot_member(j, "to", ev->prot_new);
+}
+
+static void exit_status(struct json *j, int status)
+{
+	char sig[NAMES_BUF];
+
+	if (WIFSIGNALED(status)) {
+		json_key(j, "signal");
+		json_string(j, names_signal(WTERMSIG(status), sig, sizeof(sig)));
+	} else {
+		json_key(j, "exit_code");
+		json_int(j, WEXITSTATUS(status));
+	}
+}
+
+static void process_event(struct json *j, const struct emt_event *ev)
+{
+	static const char *const change[] = {
+		[EMT_PROCESS_START] = "start",
+		[EMT_PROCESS_EXECVE] = "execve",
+		[EMT_PROCESS_EXIT] = "exit",
+	};
+	bool known = ev->change >= EMT_PROCESS_START && ev->change <= EMT_PROCESS_EXIT;
+
+	common(j, "process", ev, false);
+	json_key(j, "change");
+	json_string(j, known ? change[ev->change] : "unknown");
+	if (ev->change == EMT_PROCESS_START && ev->parent > 0) {
+		json_key(j, "parent");
+		json_int(j, ev->parent);
+	}
+	if (ev->change == EMT_PROCESS_EXIT)
+		exit_status(j, ev->wait_status);
+}
+
+void event_json(struct json *j, const struct emt_event *ev)
+{
+	switch (ev->type) {
+	case EMT_EVENT_EXEC:
+		exec_event(j, ev);
+		break;
+	case EMT_EVENT_SYSCALL:
+		syscall_event(j, ev);
+		break;
+	case EMT_EVENT_FLIP:
+		flip_event(j, ev);
+		break;
+	case EMT_EVENT_PROCESS:
+		process_event(j, ev);
+		break;
+	default:
+		common(j, "unknown", ev, true);
+		break;
+	}
+	json_object_end(j);
+	json_end_record(j);
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* One emt event as one line of events.jsonl (doc/events.md). */
+#ifndef EMT_TOOLS_EVENT_JSON_H
+#define EMT_TOOLS_EVENT_JSON_H
+
+#include <emt/emt.h>
+
+#include "json.h"
+
+/* Appends the record for ev, newline included, to j. */
+void event_json(struct json *j, const struct emt_event *ev);
+
+/* True for the syscalls whose third argument is a protection. */
+bool event_has_prot(long syscall_nr);
+
+#endif

@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: MIT */
+#include <capstone/capstone.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "event_json.h"
+#include "humanlog.h"
+#include "names.h"
+
+#define DISASM_COUNT 5
+
+struct humanlog {
+	csh cs;
+	bool have_cs;
+};
+
+struct humanlog *humanlog_open(void)
+{
+	struct humanlog *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->have_cs = cs_open(CS_ARCH_X86, CS_MODE_64, &h->cs) == CS_ERR_OK;
+	return h;
+}
+
+void humanlog_close(struct humanlog *h)
+{
+	if (!h)
+		return;
+	if (h->have_cs)
+		cs_close(&h->cs);
+	free(h);
+}
+
+static void prefix(const struct emt_event *ev)
+{
+	if (ev->tid && ev->tid != ev->pid)
+		fprintf(stderr, "[pid %d tid %d] ", ev->pid, ev->tid);
+	else
+		fprintf(stderr, "[pid %d] ", ev->pid);
+}
+
+static void put_addr(uint64_t v)
+{
+	if (v)
+		fprintf(stderr, "%#" PRIx64, v);
+	else
+		fputs("NULL", stderr);
+}
+
+static const char *prot_name(uint64_t prot, char *buf, size_t size)
+{
+	return emt_prot_string((int)prot, buf, size);
+}
+
+static void mmap_args(const uint64_t *a)
+{
+	char prot[NAMES_BUF], flags[NAMES_BUF];
+
+	put_addr(a[0]);
+	fprintf(stderr, ", %" PRIu64 ", %s, %s, %d, %#" PRIx64, a[1],
+		prot_name(a[2], prot, sizeof(prot)),
+		names_map_flags(a[3], flags, sizeof(flags)), (int)a[4], a[5]);
+}
+
+static void mremap_args(const uint64_t *a)
+{
+	char flags[NAMES_BUF];
+
+	put_addr(a[0]);
+	fprintf(stderr, ", %" PRIu64 ", %" PRIu64 ", %s", a[1], a[2],
+		names_mremap_flags(a[3], flags, sizeof(flags)));
+	if (a[3] & MREMAP_FIXED)
+		fprintf(stderr, ", %#" PRIx64, a[4]);
+}
+
+static void generic_args(const uint64_t *a)
+{
+	for (int i = 0; i < 6; i++)
+		fprintf(stderr, "%s%#" PRIx64, i ? ", " : "", a[i]);
+}
+
+static void syscall_args(const struct emt_event *ev)
+{
+	const uint64_t *a = ev->args;
+	char prot[NAMES_BUF];
+
+	if (ev->syscall_nr == SYS_mmap) {
+		mmap_args(a);
+	} else if (ev->syscall_nr == SYS_mprotect || ev->syscall_nr == SYS_pkey_mprotect) {
+		put_addr(a[0]);
+		fprintf(stderr, ", %" PRIu64 ", %s", a[1], prot_name(a[2], prot, sizeof(prot)));
+		if (ev->syscall_nr == SYS_pkey_mprotect)
+			fprintf(stderr, ", %d", (int)a[3]);
+	} else if (ev->syscall_nr == SYS_munmap) {
+		put_addr(a[0]);
+		fprintf(stderr, ", %" PRIu64, a[1]);
+	} else if (ev->syscall_nr == SYS_mremap) {
+		mremap_args(a);
+	} else {
+		generic_args(a);
+	}
+}
+
+static void syscall_ret(const struct emt_event *ev)
+{
+	char err[NAMES_BUF];
+	int64_t r = ev->retval;
+
+	if (r < 0 && r >= -4095)
+		fprintf(stderr, " = -1 %s (%s)", names_errno((int)-r, err, sizeof(err)),
+			strerror((int)-r));
+	else if (ev->syscall_nr == SYS_mmap || ev->syscall_nr == SYS_mremap)
+		fprintf(stderr, " = %#" PRIx64, (uint64_t)r);
+	else
+		fprintf(stderr, " = %" PRId64, r);
+}
+
+static void syscall_line(const struct emt_event *ev)
+{
+	const char *name = emt_syscall_name(ev->syscall_nr);
+	char prot[NAMES_BUF];
+
+	prefix(ev);
+	if (name)
+		fprintf(stderr, "%s(", name);
+	else
+		fprintf(stderr, "syscall_%ld(", ev->syscall_nr);
+	syscall_args(ev);
+	fputc(')', stderr);
+	syscall_ret(ev);
+	if (event_has_prot(ev->syscall_nr) && ev->prot_granted != ev->prot_asked)
+		fprintf(stderr, " (granted %s)",
+			emt_prot_string(ev->prot_granted, prot, sizeof(prot)));
+	fputc('\n', stderr);
+}
+
+static void flip_line(const struct emt_event *ev)
+{
+	char from[NAMES_BUF], to[NAMES_BUF];
+
+	prefix(ev);
+	fprintf(stderr, "flip %#" PRIx64 "-%#" PRIx64 " %s -> %s\n", ev->addr,
+		ev->addr + ev->len, emt_prot_string(ev->prot_old, from, sizeof(from)),
+		emt_prot_string(ev->prot_new, to, sizeof(to)));
+}
+
+static void exit_line(const struct emt_event *ev)
+{
+	char sig[NAMES_BUF];
+	int st = ev->wait_status;
+
+	if (WIFSIGNALED(st))
+		fprintf(stderr, "+++ killed by %s%s +++\n",
+			names_signal(WTERMSIG(st), sig, sizeof(sig)),
+			WCOREDUMP(st) ? " (core dumped)" : "");
+	else
+		fprintf(stderr, "+++ exited with %d +++\n", WEXITSTATUS(st));
+}
+
+static void process_line(const struct emt_event *ev)
+{
+	prefix(ev);
+	switch (ev->change) {
+	case EMT_PROCESS_START:
+		if (ev->parent > 0)
+			fprintf(stderr, "process start, parent %d\n", ev->parent);
+		else
+			fputs("process start\n", stderr);
+		break;
+	case EMT_PROCESS_EXECVE:
+		fputs("process execve\n", stderr);
+		break;
+	case EMT_PROCESS_EXIT:
+		exit_line(ev);
+		break;
+	default:
+		fprintf(stderr, "process change %d\n", (int)ev->change);
+		break;
+	}
+}
+
+/* Where the thread was going: RIP when it lies in the capture; otherwise
+ * (an instruction straddling into the next page) the faulting address. */
+static bool disasm_start(const struct emt_event *ev, uint64_t *start)
+{
+	if (ev->registers.rip >= ev->addr && ev->registers.rip - ev->addr < ev->len)
+		*start = ev->registers.rip;
+	else if (ev->fault_addr >= ev->addr && ev->fault_addr - ev->addr < ev->len)
+		*start = ev->fault_addr;
+	else
+		return false;
+	return true;
+}
+
+static void disasm(struct humanlog *h, const struct emt_event *ev)
+{
+	cs_insn *insn;
+	uint64_t start, off;
+	size_t n;
+
+	if (!h->have_cs || !ev->bytes || ev->capture_error || !disasm_start(ev, &start))
+		return;
+	off = start - ev->addr;
+	n = cs_disasm(h->cs, ev->bytes + off, ev->len - off, start, DISASM_COUNT, &insn);
+	if (n == 0) {
+		fprintf(stderr, "    %#" PRIx64 ": (not a valid instruction)\n", start);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (insn[i].op_str[0])
+			fprintf(stderr, "    %#" PRIx64 ": %-7s %s\n", insn[i].address,
+				insn[i].mnemonic, insn[i].op_str);
+		else
+			fprintf(stderr, "    %#" PRIx64 ": %s\n", insn[i].address,
+				insn[i].mnemonic);
+	}
+	cs_free(insn, n);
+}
+
+static void exec_lines(struct humanlog *h, const struct emt_event *ev)
+{
+	char hex[NAMES_SHA256_BUF];
+	const char *origin = emt_origin_name(ev->origin);
+
+	prefix(ev);
+	fprintf(stderr, "exec %#" PRIx64 " len %" PRIu64 " seq %" PRIu64, ev->addr,
+		ev->len, ev->capture_sequence);
+	if (ev->capture_error)
+		fprintf(stderr, " error %s", strerror(-ev->capture_error));
+	else
+		fprintf(stderr, " sha256 %.16s", names_sha256(ev->sha256, hex, sizeof(hex)));
+	fprintf(stderr, " origin %s\n", origin ? origin : "unknown");
+	disasm(h, ev);
+}
+
+void humanlog_event(struct humanlog *h, const struct emt_event *ev)
+{
+	/* A library log line from the tracer thread must not split an
+	 * event's lines. */
+	flockfile(stderr);
+	switch (ev->type) {
+	case EMT_EVENT_EXEC:
+		exec_lines(h, ev);
+		break;
+	case EMT_EVENT_SYSCALL:
+		syscall_line(ev);
+		break;
+	case EMT_EVENT_FLIP:
+		flip_line(ev);
+		break;
+	case EMT_EVENT_PROCESS:
+		process_line(ev);
+		break;
+	}
+	fflush(stderr);
+	funlockfile(stderr);
+}
+
+void humanlog_library(enum emt_log_level level, const char *msg, void *ctx)
+{
+	static const char *const names[] = {
+		[EMT_LOG_ERROR] = "error",
+		[EMT_LOG_WARN] = "warning",
+		[EMT_LOG_INFO] = "info",
+		[EMT_LOG_DEBUG] = "debug",
+	};
+	const char *name = level <= EMT_LOG_DEBUG ? names[level] : "log";
+
+	(void)ctx;
+	flockfile(stderr);
+	fprintf(stderr, "emt: %s: %s\n", name, msg);
+	fflush(stderr);
+	funlockfile(stderr);
+}

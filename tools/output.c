@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capstore.h"
+#include "diag.h"
+#include "event_json.h"
+#include "fileio.h"
+#include "json.h"
+#include "output.h"
+
+/* Records are batched: an event costs tens of microseconds of tracing
+ * already, but a write per record would still double the syscalls. */
+#define FLUSH_THRESHOLD (64 * 1024)
+
+struct output {
+	char *dir;
+	int dirfd;
+	int events_fd;
+	struct json pending;
+	struct capstore *captures;
+	int error; /* first write error, reported once */
+};
+
+static int open_dir(const char *dir)
+{
+	int fd;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		int err = errno;
+
+		diag("creating output directory %s: %s", dir, strerror(err));
+		return -err;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+
+		diag("opening output directory %s: %s", dir, strerror(err));
+		return -err;
+	}
+	return fd;
+}
+
+static int open_events(struct output *out)
+{
+	struct stat st;
+	int fd = create_file(out->dirfd, "events.jsonl", 0);
+
+	if (fd == -ELOOP) {
+		diag("%s/events.jsonl is a symbolic link; refusing to write through it",
+		     out->dir);
+		return fd;
+	}
+	if (fd < 0) {
+		diag("cannot create %s/events.jsonl: %s", out->dir, strerror(-fd));
+		return fd;
+	}
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		diag("%s/events.jsonl is not a regular file", out->dir);
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+static int open_all(struct output *out)
+{
+	int rc;
+
+	out->dirfd = open_dir(out->dir);
+	if (out->dirfd < 0)
+		return out->dirfd;
+	out->events_fd = open_events(out);
+	if (out->events_fd < 0)
+		return out->events_fd;
+	rc = capstore_open(out->dirfd, out->dir, &out->captures);
+	return rc;
+}
+
+static void free_output(struct output *out)
+{
+	capstore_close(out->captures);
+	if (out->events_fd >= 0)
+		close(out->events_fd);
+	if (out->dirfd >= 0)
+		close(out->dirfd);
+	json_free(&out->pending);
+	free(out->dir);
+	free(out);
+}
+
+int output_open(const char *dir, struct output **outp)
+{
+	struct output *out = calloc(1, sizeof(*out));
+	int rc;
+
+	if (!out || !(out->dir = strdup(dir))) {
+		free(out);
+		diag("%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	out->dirfd = out->events_fd = -1;
+	json_init(&out->pending);
+	rc = open_all(out);
+	if (rc < 0) {
+		free_output(out);
+		return rc;
+	}
+	*outp = out;
+	return 0;
+}
+
+static int fail(struct output *out, int err)
+{
+	if (!out->error) {
+		out->error = err;
+		diag("writing %s/events.jsonl: %s", out->dir, strerror(-err));
+	}
+	return err;
+}
+
+int output_flush(struct output *out)
+{
+	int rc;
+
+	if (out->error)
+		return out->error;
+	if (out->pending.oom)
+		return fail(out, -ENOMEM);
+	rc = write_all(out->events_fd, out->pending.buf, out->pending.len);
+	json_reset(&out->pending);
+	return rc < 0 ? fail(out, rc) : 0;
+}
+
+int output_event(struct output *out, const struct emt_event *ev)
+{
+	int rc;
+
+	if (out->error)
+		return out->error;
+	if (ev->type == EMT_EVENT_EXEC && !ev->capture_error && ev->bytes) {
+		rc = capstore_put(out->captures, ev->sha256, ev->bytes, ev->len);
+		if (rc < 0)
+			return out->error = rc;
+	}
+	event_json(&out->pending, ev);
+	if (out->pending.oom || out->pending.len >= FLUSH_THRESHOLD)
+		return output_flush(out);
+	return 0;
+}
+
+int output_close(struct output *out)
+{
+	int rc;
+
+	if (!out)
+		return 0;
+	rc = output_flush(out);
+	if (close(out->events_fd) < 0 && rc == 0)
+		rc = fail(out, -errno);
+	out->events_fd = -1;
+	free_output(out);
+	return rc;
+}

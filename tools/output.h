@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The output directory (doc/events.md): events.jsonl, one record per
+ * event, and the capture store. Every function that fails has already
+ * said why on stderr.
+ */
+#ifndef EMT_TOOLS_OUTPUT_H
+#define EMT_TOOLS_OUTPUT_H
+
+#include <emt/emt.h>
+
+struct output;
+
+/* Creates dir (0700) if missing, then events.jsonl (0600, truncated)
+ * and captures/, so that an unusable directory is known before the
+ * program starts. 0 or -errno. */
+int output_open(const char *dir, struct output **out);
+
+/* Stores the capture of an exec event, then queues its record. Records
+ * are written out when enough have accumulated or on output_flush.
+ * 0 or -errno. */
+int output_event(struct output *out, const struct emt_event *ev);
+
+/* Writes out every queued record. 0 or -errno. */
+int output_flush(struct output *out);
+
+/* Flushes, closes and frees (out may be NULL). 0 or -errno. */
+int output_close(struct output *out);
+
+#endif

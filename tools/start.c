@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "diag.h"
+#include "humanlog.h"
+#include "start.h"
+
+/* The usual reason ptrace is refused to an unprivileged user, worth
+ * naming when it applies: " (kernel.yama.ptrace_scope is 1)". */
+static void yama_hint(char *buf, size_t size)
+{
+	FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
+	int scope = 0;
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (fscanf(f, "%d", &scope) == 1 && scope > 0)
+		snprintf(buf, size, " (kernel.yama.ptrace_scope is %d)", scope);
+	fclose(f);
+}
+
+static bool exec_error(int err)
+{
+	return err == ENOENT || err == EACCES || err == ENOEXEC || err == ENOTDIR ||
+	       err == ELOOP || err == ENAMETOOLONG || err == ETXTBSY || err == E2BIG;
+}
+
+static void start_error(const struct cli *cli, int err)
+{
+	char hint[64] = "";
+
+	if (err == EPERM)
+		yama_hint(hint, sizeof(hint));
+	if (cli->pid)
+		diag("cannot attach to pid %d: %s%s", cli->pid, strerror(err), hint);
+	else if (exec_error(err))
+		diag("cannot execute '%s': %s", cli->argv[0], strerror(err));
+	else if (err == EPERM)
+		diag("cannot trace '%s': %s%s", cli->argv[0], strerror(err), hint);
+	else
+		diag("cannot start '%s': %s", cli->argv[0], strerror(err));
+}
+
+static void set_options(const struct cli *cli, struct emt_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->size = sizeof(*o);
+	o->pid = cli->pid;
+	o->argv = cli->argv;
+	o->flags = cli->flags;
+	o->event_mask = EMT_EVENTS_ALL;
+	o->log = humanlog_library;
+	if (cli->verbose)
+		o->log_level = EMT_LOG_DEBUG;
+	else
+		o->log_level = cli->quiet ? EMT_LOG_ERROR : EMT_LOG_WARN;
+}
+
+struct emt_monitor *start_monitor(const struct cli *cli)
+{
+	struct emt_options opts;
+	struct emt_monitor *mon;
+	int rc;
+
+	set_options(cli, &opts);
+	mon = emt_monitor_new(&opts);
+	if (!mon) {
+		diag("cannot create the monitor: %s", strerror(errno));
+		return NULL;
+	}
+	rc = emt_monitor_start(mon);
+	if (rc < 0) {
+		start_error(cli, -rc);
+		emt_monitor_free(mon);
+		return NULL;
+	}
+	return mon;
+}
