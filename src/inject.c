@@ -157,7 +157,7 @@ int inject_flip(struct emt_monitor *mon, struct thread *t,
 		const arch_regs *saved, uint64_t addr, uint64_t len, int prot)
 {
 	struct mm_space *mm = t->proc->mm;
-	uint64_t data[8], args[6] = { addr, len, (uint64_t)prot, 0, 0, 0 };
+	uint64_t data[8];
 	arch_regs call = *saved;
 	int slot = mm->tramp ? slot_get(t) : -1;
 	uint64_t code, data_addr;
@@ -169,7 +169,7 @@ int inject_flip(struct emt_monitor *mon, struct thread *t,
 	arch_tramp_slot_data(data, saved);
 	if (mem_write(mon, t->proc, data_addr, data, sizeof(data)))
 		return inject_mprotect(mon, t, addr, len, prot);
-	arch_setup_syscall(&call, ARCH_NR_MPROTECT, args);
+	arch_setup_tramp_call(&call, ARCH_NR_MPROTECT, addr, len, (uint64_t)prot);
 	arch_set_pc(&call, code);
 	return thread_setregs(t, &call);
 }

@@ -33,6 +33,16 @@ void arch_setup_syscall(arch_regs *r, long nr, const uint64_t args[6])
 	r->r9 = args[5];
 }
 
+void arch_setup_tramp_call(arch_regs *r, long nr, uint64_t a0, uint64_t a1,
+			   uint64_t a2)
+{
+	r->rax = (uint64_t)nr;
+	r->orig_rax = (uint64_t)-1;
+	r->rdi = a0;
+	r->rsi = a1;
+	r->rdx = a2;
+}
+
 void arch_set_syscall_arg(arch_regs *r, int i, uint64_t value)
 {
 	unsigned long long *slot[6] = { &r->rdi, &r->rsi, &r->rdx,

@@ -54,6 +54,10 @@ void arch_regs_to_event(const arch_regs *r, struct emt_regs *out);
 /* Turn r into a call of syscall nr with args, not subject to the kernel's
  * restart logic (orig_rax = -1). */
 void arch_setup_syscall(arch_regs *r, long nr, const uint64_t args[6]);
+/* Like arch_setup_syscall for a three-argument call made through a
+ * trampoline slot: touches only the registers the slot restores. */
+void arch_setup_tramp_call(arch_regs *r, long nr, uint64_t a0, uint64_t a1,
+			   uint64_t a2);
 /* Replace argument i of the syscall r is stopped in (entry or seccomp stop). */
 void arch_set_syscall_arg(arch_regs *r, int i, uint64_t value);
 /* Skip the syscall r is stopped at, making it return ret. */
