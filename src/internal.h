@@ -198,6 +198,11 @@ int stops_exec_error(struct emt_monitor *mon);
 void syscalls_on_stop(struct emt_monitor *mon, struct thread *t, bool seccomp);
 void syscalls_commit(struct emt_monitor *mon, struct thread *t, int64_t ret);
 
+/* origin.c: whether an exec request is armed, and why */
+enum emt_origin origin_of_map(struct emt_monitor *mon, struct thread *t,
+			      const uint64_t *a);
+enum emt_origin origin_of_protect(struct emt_monitor *mon, const uint64_t *a);
+
 /* faults.c */
 bool faults_on_segv(struct emt_monitor *mon, struct thread *t);
 

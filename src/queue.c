@@ -10,6 +10,9 @@
 
 #include "internal.h"
 
+#define QUEUE_WAKE_BATCH 64
+#define QUEUE_POLL_MS 5
+
 int queue_init(struct event_queue *q, size_t cap)
 {
 	pthread_condattr_t ca;
@@ -70,7 +73,10 @@ int queue_push(struct event_queue *q, struct emt_event *ev, bool drop)
 	} else {
 		rc = -ENOBUFS;
 	}
-	if (rc == 0)
+	/* Waking the consumer for every event costs a context switch per
+	 * fault; it polls every QUEUE_POLL_MS instead and is woken only when
+	 * a batch is ready. */
+	if (rc == 0 && q->count + q->n_overflow == QUEUE_WAKE_BATCH)
 		pthread_cond_signal(&q->nonempty);
 	pthread_mutex_unlock(&q->lock);
 	if (rc)
@@ -107,23 +113,37 @@ static void deadline_after(struct timespec *ts, int ms)
 	}
 }
 
+/* Wait for an event, re-checking every QUEUE_POLL_MS since the producer
+ * does not signal every push. */
+static int wait_slice(struct event_queue *q, int timeout_ms,
+		      const struct timespec *deadline)
+{
+	struct timespec slice, now;
+
+	deadline_after(&slice, QUEUE_POLL_MS);
+	if (timeout_ms > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > deadline->tv_sec ||
+		    (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec))
+			return ETIMEDOUT;
+		if (slice.tv_sec > deadline->tv_sec ||
+		    (slice.tv_sec == deadline->tv_sec && slice.tv_nsec > deadline->tv_nsec))
+			slice = *deadline;
+	}
+	pthread_cond_timedwait(&q->nonempty, &q->lock, &slice);
+	return 0;
+}
+
 int queue_pop(struct event_queue *q, int timeout_ms, struct emt_event **ev)
 {
-	struct timespec deadline;
+	struct timespec deadline = { 0 };
 	int rc = 0;
 
 	if (timeout_ms > 0)
 		deadline_after(&deadline, timeout_ms);
 	pthread_mutex_lock(&q->lock);
-	while (q->count == 0 && !q->finished && rc == 0) {
-		if (timeout_ms == 0)
-			rc = ETIMEDOUT;
-		else if (timeout_ms < 0)
-			pthread_cond_wait(&q->nonempty, &q->lock);
-		else
-			rc = pthread_cond_timedwait(&q->nonempty, &q->lock,
-						    &deadline);
-	}
+	while (q->count == 0 && !q->finished && rc == 0)
+		rc = timeout_ms == 0 ? ETIMEDOUT : wait_slice(q, timeout_ms, &deadline);
 	if (q->count) {
 		*ev = take_locked(q);
 		rc = 0;

@@ -11,7 +11,6 @@
 
 #include "internal.h"
 
-#define PROT_WX (PROT_WRITE | PROT_EXEC)
 #define PROT_MASK (PROT_READ | PROT_WRITE | PROT_EXEC)
 
 static bool overlaps(const struct mm_space *mm, uint64_t start, uint64_t len)
@@ -19,11 +18,6 @@ static bool overlaps(const struct mm_space *mm, uint64_t start, uint64_t len)
 	const struct region *r = regions_next(&mm->map, EMT_PAGE_DOWN(start));
 
 	return r && len && r->start < EMT_PAGE_UP(start + len);
-}
-
-static bool is_wx(uint64_t prot)
-{
-	return (prot & PROT_WX) == PROT_WX;
 }
 
 /* Make the kernel grant prot without PROT_EXEC. */
@@ -56,6 +50,7 @@ static void on_entry(struct emt_monitor *mon, struct thread *t, long nr,
 	struct mm_space *mm = t->proc->mm;
 	struct pending_call *c = &t->call;
 	bool touches = false;
+	enum emt_origin origin;
 
 	*c = (struct pending_call){ .nr = nr };
 	for (int i = 0; i < 6; i++)
@@ -64,15 +59,17 @@ static void on_entry(struct emt_monitor *mon, struct thread *t, long nr,
 	c->asked = c->granted = (int)(a[2] & PROT_MASK);
 	switch (nr) {
 	case ARCH_NR_MMAP:
-		if (is_wx(a[2]))
-			arm_call(t, a[2], EMT_ORIGIN_WX_MAP);
+		origin = origin_of_map(mon, t, a);
+		if (origin != EMT_ORIGIN_NONE)
+			arm_call(t, a[2], origin);
 		touches = (a[3] & MAP_FIXED) && overlaps(mm, a[0], a[1]);
 		c->report |= (a[2] & PROT_EXEC) != 0;
 		break;
 	case ARCH_NR_MPROTECT:
 	case ARCH_NR_PKEY_MPROTECT:
-		if (is_wx(a[2]))
-			arm_call(t, a[2], EMT_ORIGIN_WX_PROTECT);
+		origin = origin_of_protect(mon, a);
+		if (origin != EMT_ORIGIN_NONE)
+			arm_call(t, a[2], origin);
 		touches = overlaps(mm, a[0], a[1]);
 		c->report |= touches || (a[2] & PROT_EXEC);
 		break;

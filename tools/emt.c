@@ -73,26 +73,43 @@ static int flush(struct session *s)
 	return s->out ? output_flush(s->out) : 0;
 }
 
+/* What next_event's rc means for the run: 1 to go on, 0 when every
+ * traced process has ended, -errno on failure (already reported). */
+static int consume(struct session *s, int rc, struct emt_event *ev)
+{
+	if (rc == 0) {
+		rc = handle_event(s, ev);
+		emt_event_free(ev);
+		return rc < 0 ? rc : 1;
+	}
+	if (rc == -EAGAIN || rc == -EINTR)
+		return 1;
+	if (rc == -ECHILD)
+		return 0;
+	diag("reading events: %s", strerror(-rc));
+	return rc;
+}
+
 /* Until the program ends (0), a signal ends an attach session (0), or
  * something fails (-errno, already reported). */
 static int run(struct session *s)
 {
-	struct emt_event *ev;
+	struct emt_event *ev = NULL;
 	int rc;
 
 	while (check_signals(s)) {
-		rc = emt_monitor_next_event(s->mon, POLL_MS, &ev);
-		if (rc == 0) {
-			rc = handle_event(s, ev);
-			emt_event_free(ev);
-		} else if (rc == -EAGAIN || rc == -EINTR) {
+		rc = emt_monitor_next_event(s->mon, 0, &ev);
+		/* Idle: write out the queued records before waiting, so that
+		 * the file follows the program closely while bursts are still
+		 * written in batches. */
+		if (rc == -EAGAIN) {
 			rc = flush(s);
-		} else if (rc == -ECHILD) {
-			return 0;
-		} else {
-			diag("reading events: %s", strerror(-rc));
+			if (rc < 0)
+				return rc;
+			rc = emt_monitor_next_event(s->mon, POLL_MS, &ev);
 		}
-		if (rc < 0)
+		rc = consume(s, rc, ev);
+		if (rc <= 0)
 			return rc;
 	}
 	return 0;

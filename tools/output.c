@@ -24,7 +24,7 @@ struct output {
 	int events_fd;
 	struct json pending;
 	struct capstore *captures;
-	int error; /* first write error, reported once */
+	int error; /* first events.jsonl error, reported once */
 };
 
 static int open_dir(const char *dir)
@@ -144,10 +144,12 @@ int output_event(struct output *out, const struct emt_event *ev)
 
 	if (out->error)
 		return out->error;
+	/* A capture that could not be stored loses its event, but the
+	 * records queued before it are still written out on close. */
 	if (ev->type == EMT_EVENT_EXEC && !ev->capture_error && ev->bytes) {
 		rc = capstore_put(out->captures, ev->sha256, ev->bytes, ev->len);
 		if (rc < 0)
-			return out->error = rc;
+			return rc;
 	}
 	event_json(&out->pending, ev);
 	if (out->pending.oom || out->pending.len >= FLUSH_THRESHOLD)
