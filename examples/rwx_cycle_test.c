@@ -253,8 +253,10 @@ static int monitor(void)
 
 int main(int argc, char **argv)
 {
+	/* _exit: a sanitizer's leak check at exit stops the world with
+	 * ptrace, which cannot work in a traced process. */
 	if (argc == 3 && strcmp(argv[1], "--victim") == 0)
-		return victim(argv[2]);
+		_exit(victim(argv[2]));
 	if (argc != 1) {
 		fprintf(stderr, "usage: %s\n", me);
 		return 1;

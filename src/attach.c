@@ -252,19 +252,6 @@ static void stop_all(struct emt_monitor *mon)
 	}
 }
 
-/* Step a thread out of the trampoline before it is unmapped. */
-static void leave_tramp(struct emt_monitor *mon, struct thread *t)
-{
-	arch_regs regs;
-
-	for (int i = 0; i < 64; i++) {
-		if (thread_getregs(t, &regs) || !inject_in_tramp(t, arch_pc(&regs)))
-			return;
-		if (inject_step(mon, t))
-			return;
-	}
-}
-
 static void restore_proc(struct emt_monitor *mon, struct proc *p)
 {
 	struct thread *worker = NULL;
@@ -274,7 +261,7 @@ static void restore_proc(struct emt_monitor *mon, struct proc *p)
 	for_each_thread(mon, t) {
 		if (t->proc != p)
 			continue;
-		leave_tramp(mon, t);
+		inject_leave_tramp(mon, t);
 		if (!worker)
 			worker = t;
 	}

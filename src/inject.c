@@ -153,6 +153,17 @@ bool inject_in_tramp(const struct thread *t, uint64_t pc)
 	return base && pc >= base && pc < base + ARCH_TRAMP_CODE_SIZE;
 }
 
+void inject_leave_tramp(struct emt_monitor *mon, struct thread *t)
+{
+	arch_regs regs;
+
+	/* A slot is a dozen straight-line instructions. */
+	for (int i = 0; i < 16; i++)
+		if (thread_getregs(t, &regs) || !inject_in_tramp(t, arch_pc(&regs)) ||
+		    inject_step(mon, t))
+			return;
+}
+
 int inject_flip(struct emt_monitor *mon, struct thread *t,
 		const arch_regs *saved, uint64_t addr, uint64_t len, int prot)
 {

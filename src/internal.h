@@ -216,6 +216,8 @@ int inject_setup_tramp(struct emt_monitor *mon, struct thread *t);
 int inject_step(struct emt_monitor *mon, struct thread *t);
 bool inject_in_tramp(const struct thread *t, uint64_t pc);
 void inject_release_slot(struct thread *t);
+/* Single-step t until it is out of its trampoline slot. */
+void inject_leave_tramp(struct emt_monitor *mon, struct thread *t);
 
 /* memio.c */
 int mem_read(struct emt_monitor *mon, struct proc *p, uint64_t addr, void *buf,

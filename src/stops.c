@@ -213,8 +213,22 @@ static void on_event_stop(struct emt_monitor *mon, struct thread *t, int sig)
 
 static void on_signal(struct emt_monitor *mon, struct thread *t, int sig)
 {
+	arch_regs regs;
+
 	if (sig == SIGSEGV && !t->proc->passive && faults_on_segv(mon, t))
 		return;
+	/* A handler run in the middle of a trampoline slot could fault on a
+	 * tracked page and have emt reuse the slot under the interrupted
+	 * code: step out of the slot first, keeping the signal and its
+	 * siginfo for the delivery. */
+	if (t->proc->mm->tramp && thread_getregs(t, &regs) == 0 &&
+	    inject_in_tramp(t, arch_pc(&regs)) && !t->deliver_sig) {
+		t->deliver_sig = sig;
+		t->has_siginfo = ptrace(PTRACE_GETSIGINFO, t->tid, 0,
+					&t->saved_siginfo) == 0;
+		inject_leave_tramp(mon, t);
+		sig = 0;
+	}
 	thread_resume(mon, t, sig);
 }
 

@@ -227,14 +227,15 @@ static void disasm(struct humanlog *h, const struct emt_event *ev)
 
 static void exec_lines(struct humanlog *h, const struct emt_event *ev)
 {
-	char hex[NAMES_SHA256_BUF];
+	char hex[NAMES_SHA256_BUF], err[NAMES_BUF];
 	const char *origin = emt_origin_name(ev->origin);
 
 	prefix(ev);
 	fprintf(stderr, "exec %#" PRIx64 " len %" PRIu64 " seq %" PRIu64, ev->addr,
 		ev->len, ev->capture_sequence);
 	if (ev->capture_error)
-		fprintf(stderr, " error %s", strerror(-ev->capture_error));
+		fprintf(stderr, " error %s",
+			names_errno(-ev->capture_error, err, sizeof(err)));
 	else
 		fprintf(stderr, " sha256 %.16s", names_sha256(ev->sha256, hex, sizeof(hex)));
 	fprintf(stderr, " origin %s\n", origin ? origin : "unknown");
