@@ -61,6 +61,9 @@ static int flip(struct emt_monitor *mon, struct thread *t,
 	return rc;
 }
 
+static bool handle_fault(struct emt_monitor *mon, struct thread *t,
+			 const siginfo_t *si);
+
 static void on_exec_fault(struct emt_monitor *mon, struct thread *t,
 			  const struct fault *f)
 {
@@ -83,15 +86,32 @@ static void smc_step(struct emt_monitor *mon, struct thread *t,
 	uint64_t args[6] = { f->page, EMT_PAGE_SIZE, f->attr.asked, 0, 0, 0 };
 	int after = prot_after_write(f->attr.asked);
 	int64_t ret;
+	int rc;
 
 	if (inject_syscall(mon, t, ARCH_NR_MPROTECT, args, &ret))
 		return;
-	if (inject_step(mon, t))
+	rc = inject_step(mon, t);
+	if (rc == -EFAULT &&
+	    ptrace(PTRACE_GETSIGINFO, t->tid, 0, &t->saved_siginfo) < 0)
+		rc = -ESRCH;
+	if (rc == -ESRCH)
 		return;
 	args[2] = (uint64_t)after;
 	inject_syscall(mon, t, ARCH_NR_MPROTECT, args, &ret);
 	set_page_granted(mm, f->page, after);
 	event_flip(mon, t, f->page, EMT_PAGE_SIZE, f->attr.granted, after);
+	/* The write reached another protected page: handle that fault; the
+	 * instruction is retried with this page writable. */
+	if (rc == -EFAULT) {
+		siginfo_t si = t->saved_siginfo;
+
+		if (!handle_fault(mon, t, &si)) {
+			t->deliver_sig = si.si_signo;
+			t->has_siginfo = true;
+			thread_resume(mon, t, 0);
+		}
+		return;
+	}
 	thread_resume(mon, t, 0);
 }
 
@@ -110,12 +130,12 @@ static void on_write_fault(struct emt_monitor *mon, struct thread *t,
 	thread_resume(mon, t, 0);
 }
 
-static bool classify(struct emt_monitor *mon, struct thread *t, struct fault *f)
+static bool classify(struct thread *t, const siginfo_t *si, struct fault *f)
 {
 	const struct region *r;
 
-	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &f->si) < 0 ||
-	    f->si.si_code != SEGV_ACCERR)
+	f->si = *si;
+	if (si->si_signo != SIGSEGV || si->si_code != SEGV_ACCERR)
 		return false;
 	f->addr = (uint64_t)(uintptr_t)f->si.si_addr;
 	f->page = EMT_PAGE_DOWN(f->addr);
@@ -124,16 +144,16 @@ static bool classify(struct emt_monitor *mon, struct thread *t, struct fault *f)
 		return false;
 	f->attr = r->attr;
 	f->span = *r;
-	(void)mon;
 	return true;
 }
 
-bool faults_on_segv(struct emt_monitor *mon, struct thread *t)
+static bool handle_fault(struct emt_monitor *mon, struct thread *t,
+			 const siginfo_t *si)
 {
 	struct fault f;
 	int asked, granted;
 
-	if (!classify(mon, t, &f))
+	if (!classify(t, si, &f))
 		return false;
 	asked = f.attr.asked;
 	granted = f.attr.granted;
@@ -152,4 +172,13 @@ bool faults_on_segv(struct emt_monitor *mon, struct thread *t)
 		return true;
 	}
 	return false;
+}
+
+bool faults_on_segv(struct emt_monitor *mon, struct thread *t)
+{
+	siginfo_t si;
+
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
+		return false;
+	return handle_fault(mon, t, &si);
 }

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <linux/filter.h>
+#include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stddef.h>
@@ -33,6 +34,12 @@ static int add_rules(scmp_filter_ctx ctx)
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(munmap), 0);
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(mremap), 0);
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(brk), 0);
+	/* CLONE_UNTRACED would let a child escape emt; clone3 passes its
+	 * flags in memory, out of the filter's reach. */
+	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(clone), 1,
+			       SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED,
+				       CLONE_UNTRACED));
+	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(clone3), 0);
 	return rc ? -EINVAL : 0;
 }
 

@@ -38,7 +38,8 @@ static void keep_signal(struct emt_monitor *mon, struct thread *t, int sig)
 }
 
 /* Single-step t once, until the step's SIGTRAP. Other stops met on the
- * way are absorbed: a signal is kept, a seccomp or group stop continued. */
+ * way are absorbed: a signal is kept, a seccomp or group stop continued.
+ * -EFAULT: the instruction faulted; t is at that signal-delivery-stop. */
 int inject_step(struct emt_monitor *mon, struct thread *t)
 {
 	int status, rc;
@@ -53,6 +54,11 @@ int inject_step(struct emt_monitor *mon, struct thread *t)
 
 		if (event == 0 && sig == SIGTRAP)
 			return 0;
+		/* The stepped instruction faulted: that is a new fault for
+		 * the caller to handle, at this very stop. */
+		if (event == 0 && (sig == SIGSEGV || sig == SIGBUS ||
+				   sig == SIGILL || sig == SIGFPE))
+			return -EFAULT;
 		/* Event and syscall stops need nothing: step on. */
 		if (event == 0 && sig != (SIGTRAP | 0x80))
 			keep_signal(mon, t, sig);

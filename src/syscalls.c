@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <linux/audit.h>
+#include <linux/sched.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <string.h>
@@ -44,6 +45,29 @@ static void arm_call(struct thread *t, uint64_t prot, enum emt_origin origin)
 		c->granted = c->asked; /* could not rewrite: nothing to enforce */
 }
 
+/* A child created with CLONE_UNTRACED would run outside emt with the
+ * stripped pages it inherits: drop the flag. */
+static void keep_child_traced(struct emt_monitor *mon, struct thread *t,
+			      long nr, const uint64_t *a)
+{
+	uint64_t flags = a[0];
+	arch_regs regs;
+
+	if (nr == ARCH_NR_CLONE3 &&
+	    mem_read(mon, t->proc, a[0], &flags, sizeof(flags)) < 0)
+		return;
+	if (!(flags & CLONE_UNTRACED))
+		return;
+	flags &= ~(uint64_t)CLONE_UNTRACED;
+	emt_log(mon, EMT_LOG_INFO, "%d: clone without CLONE_UNTRACED", t->tid);
+	if (nr == ARCH_NR_CLONE3) {
+		mem_write(mon, t->proc, a[0], &flags, sizeof(flags));
+	} else if (thread_getregs(t, &regs) == 0) {
+		arch_set_syscall_arg(&regs, 0, flags);
+		thread_setregs(t, &regs);
+	}
+}
+
 static void on_entry(struct emt_monitor *mon, struct thread *t, long nr,
 		     const uint64_t *a)
 {
@@ -81,6 +105,10 @@ static void on_entry(struct emt_monitor *mon, struct thread *t, long nr,
 		break;
 	case ARCH_NR_BRK:
 		touches = mm->map.n > 0;
+		break;
+	case ARCH_NR_CLONE:
+	case ARCH_NR_CLONE3:
+		keep_child_traced(mon, t, nr, a);
 		break;
 	}
 	if (!c->report && !touches)

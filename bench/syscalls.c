@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/* Syscall-heavy loops that generate no code: what emt costs a program that
+ * never makes anything executable.
+ *
+ *   syscalls getpid N        N x syscall(SYS_getpid)
+ *   syscalls pread N FILE    N x pread(fd, buf, 4096, 0)
+ *
+ * Prints "NS_PER_CALL CHECK" on stdout. The loop is timed from inside so that
+ * process start-up (and emt's own) is not counted; CHECK must be the same
+ * natively and under emt. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: syscalls getpid N | syscalls pread N FILE\n");
+	return 2;
+}
+
+static int loop_getpid(unsigned long n)
+{
+	unsigned long i, check = 0;
+	long self = getpid();
+	double t0, t1;
+
+	t0 = now_ns();
+	/* syscall() rather than getpid(): no libc may cache the result, and
+	 * every iteration must enter the kernel. */
+	for (i = 0; i < n; i++)
+		check += syscall(SYS_getpid) == self;
+	t1 = now_ns();
+	printf("%.1f %lu\n", (t1 - t0) / (double)n, check);
+	return check == n ? 0 : 1;
+}
+
+static int loop_pread(unsigned long n, const char *path)
+{
+	static unsigned char buf[4096];
+	unsigned long i, check = 0;
+	double t0, t1;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0) {
+		fprintf(stderr, "syscalls: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		if (pread(fd, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf)) {
+			fprintf(stderr, "syscalls: short pread\n");
+			return 1;
+		}
+		check += buf[i % sizeof(buf)];
+	}
+	t1 = now_ns();
+	close(fd);
+	printf("%.1f %lu\n", (t1 - t0) / (double)n, check);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long n;
+
+	if (argc < 3)
+		return usage();
+	n = strtoul(argv[2], NULL, 0);
+	if (n == 0)
+		return usage();
+	if (strcmp(argv[1], "getpid") == 0)
+		return loop_getpid(n);
+	if (strcmp(argv[1], "pread") == 0 && argc == 4)
+		return loop_pread(n, argv[3]);
+	return usage();
+}

@@ -1,0 +1,194 @@
+# SPDX-License-Identifier: MIT
+# Helpers for the test cases (tests/cases/*.sh). Sourced by tests/run.sh to
+# register the tests, and by tests/lib/runone.sh to run one of them.
+#
+# A test is a shell function run in its own bash process, under `timeout`,
+# in a fresh directory ($TDIR, also the current directory). It passes by
+# returning 0; it fails with `fail MESSAGE`, skips with `skip REASON`.
+# Everything it prints becomes diagnostics when it fails.
+#
+# Set by run.sh: BUILD (the build directory), TESTS (the tests/ directory).
+
+EMT=${EMT:-$BUILD/emt}
+VICTIMS=$BUILD/tests/victims
+LIB=$TESTS/lib
+
+# Seconds any single traced run may take before it counts as hung.
+RUN_LIMIT=${RUN_LIMIT:-60}
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+skip() {
+	echo "$*" >"$TDIR/.skip"
+	exit 77
+}
+
+need_file() {
+	[ -x "$1" ] || fail "$1 is missing (was it built?)"
+}
+
+need_emt() {
+	need_file "$EMT"
+}
+
+need_victim() {
+	need_file "$VICTIMS/$1"
+}
+
+# Shows a file's content as diagnostics, at most 40 lines.
+show() {
+	local label=$1 file=$2
+	[ -s "$file" ] || return 0
+	echo "--- $label:"
+	head -n 40 "$file"
+}
+
+# run_capture TAG CMD... — runs CMD under timeout with stdout, stderr and
+# the exit status in TAG.out, TAG.err, TAG.rc (124: timed out). The
+# announcements of a victim go to TAG.ann.
+run_capture() {
+	local tag=$1 rc
+	shift
+	rm -f "$tag.ann"
+	EMT_ANNOUNCE=$TDIR/$tag.ann timeout -k 3 "$RUN_LIMIT" "$@" \
+		>"$tag.out" 2>"$tag.err" </dev/null
+	rc=$?
+	echo "$rc" >"$tag.rc"
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		show "$tag stderr" "$tag.err"
+		fail "$tag run timed out (${RUN_LIMIT}s) or was killed (exit $rc): $*"
+	fi
+	return 0
+}
+
+# run_native VICTIM ARGS... — the reference run.
+run_native() {
+	run_capture native "$@"
+}
+
+# run_emt [EMT OPTIONS] -- PROG ARGS... — the same under emt, into ./out.
+run_emt() {
+	rm -rf "$TDIR/out"
+	run_capture emt "$EMT" -q -o "$TDIR/out" "$@"
+}
+
+# Native and traced runs must be indistinguishable from inside: same
+# stdout byte for byte, same stderr, same exit status.
+compare_runs() {
+	local bad=0
+	if ! cmp -s native.out emt.out; then
+		echo "stdout differs (native < > under emt):"
+		diff native.out emt.out | head -n 20
+		bad=1
+	fi
+	if ! cmp -s native.err emt.err; then
+		echo "stderr differs (native < > under emt):"
+		diff native.err emt.err | head -n 20
+		bad=1
+	fi
+	if [ "$(cat native.rc)" != "$(cat emt.rc)" ]; then
+		echo "exit status: native $(cat native.rc), under emt $(cat emt.rc)"
+		bad=1
+	fi
+	[ $bad = 0 ] || fail "the program behaved differently under emt"
+}
+
+# check_events [check_events.py OPTIONS] — the events of the traced run
+# against its announcements.
+check_events() {
+	local report
+	[ -d out ] || fail "emt wrote no output directory"
+	if ! report=$(python3 "$LIB/check_events.py" out emt.ann "$@" 2>&1); then
+		echo "$report" | head -n 30
+		show "emt stderr" emt.err
+		fail "events do not match what the program did"
+	fi
+	[ -z "$report" ] || echo "$report"
+}
+
+# The whole comparison for a victim: run natively, run under emt, compare,
+# check the events. Usage: victim_case [-e EMT_OPT]... [-c CHECK_OPT]...
+# VICTIM ARGS...
+victim_case() {
+	local emt_opts=() check_opts=() v
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-e) emt_opts+=("$2"); shift 2 ;;
+		-c) check_opts+=("$2"); shift 2 ;;
+		*) break ;;
+		esac
+	done
+	v=$1
+	shift
+	need_emt
+	need_victim "$v"
+	run_native "$VICTIMS/$v" "$@"
+	case $(cat native.rc) in
+	0 | 7 | 139) ;;
+	*)
+		show "native stderr" native.err
+		fail "$v fails natively (exit $(cat native.rc)): the victim is broken"
+		;;
+	esac
+	run_emt "${emt_opts[@]}" -- "$VICTIMS/$v" "$@"
+	grep -q '^start ' emt.ann 2>/dev/null || {
+		show "emt stderr" emt.err
+		fail "the victim announced nothing under emt: did it run?"
+	}
+	compare_runs
+	check_events "${check_opts[@]}"
+}
+
+# wait_for PATTERN FILE SECONDS — until a line of FILE matches.
+wait_for() {
+	local pattern=$1 file=$2 i
+	for ((i = 0; i < $3 * 20; i++)); do
+		grep -q -- "$pattern" "$file" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# proc_state PID — the state letter in /proc/PID/stat ("" when gone).
+proc_state() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) }
+	echo "${stat%% *}"
+}
+
+# wait_child PID SECONDS — waits for a background child of this shell and
+# sets WAIT_RC to its exit status; kills it and returns 1 at the limit.
+wait_child() {
+	local pid=$1 i state
+	for ((i = 0; i < $2 * 20; i++)); do
+		state=$(proc_state "$pid")
+		if [ -z "$state" ] || [ "$state" = Z ]; then
+			wait "$pid"
+			WAIT_RC=$?
+			return 0
+		fi
+		sleep 0.05
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	WAIT_RC=124
+	return 1
+}
+
+# fact KIND FIELD FILE — FIELD of the first KIND line of an announcement.
+fact() {
+	sed -n "s/^$1 .*\\b$2=\\([^ ]*\\).*/\\1/p" "$3" | head -n 1
+}
+
+# Exactly one line on stderr, containing TEXT if given.
+one_line_error() {
+	local lines
+	lines=$(wc -l <"$1")
+	[ "$lines" = 1 ] || { show stderr "$1"; fail "$lines lines on stderr, expected one"; }
+	[ -z "${2:-}" ] || grep -q -- "$2" "$1" ||
+		fail "stderr '$(cat "$1")' does not say '$2'"
+}

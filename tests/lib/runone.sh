@@ -1,0 +1,14 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# usage: runone.sh CASE_FILE FUNCTION ARGS... — runs one test function of a
+# case file (see tests/lib/common.sh). Started by tests/run.sh under timeout,
+# in the test's fresh directory.
+set -u
+ulimit -c 0
+# The case files register their tests when run.sh sources them; here only
+# the functions are wanted.
+register() { :; }
+. "$TESTS/lib/common.sh"
+. "$1"
+shift
+"$@"
