@@ -147,26 +147,73 @@ static bool classify(struct thread *t, const siginfo_t *si, struct fault *f)
 	return true;
 }
 
+/* A fault reported after another thread already flipped the page (the
+ * map now allows what faulted) is stale: the instruction only needs to
+ * run again. If the same fault comes back, the page's real protection
+ * differs from the map: flips made by two threads through their
+ * trampolines can reach the kernel in the other order. Apply the map's
+ * protection synchronously. A third time it was no fetch but a write a
+ * few bytes past rip that looked like one (code patching its next
+ * instruction). */
+enum stale { NOT_STALE, STALE_RETRY, STALE_RESYNC };
+
+static enum stale is_stale(struct thread *t, const struct fault *f, bool fetch)
+{
+	int granted = f->attr.granted;
+	bool allowed = fetch ? (granted & PROT_EXEC) : (granted & PROT_WRITE);
+	bool repeated = t->last_fault_pc == arch_pc(&f->regs) &&
+			t->last_fault_addr == f->addr;
+
+	if (!repeated)
+		t->stale_count = 0;
+	t->last_fault_pc = arch_pc(&f->regs);
+	t->last_fault_addr = f->addr;
+	if (!allowed || t->stale_count >= 2) {
+		t->stale_count = 0;
+		t->last_fault_pc = t->last_fault_addr = 0;
+		return NOT_STALE;
+	}
+	return t->stale_count++ ? STALE_RESYNC : STALE_RETRY;
+}
+
+static void resync(struct emt_monitor *mon, struct thread *t,
+		   const struct fault *f)
+{
+	uint64_t args[6] = { f->page, EMT_PAGE_SIZE, f->attr.granted, 0, 0, 0 };
+	int64_t ret;
+
+	if (inject_syscall(mon, t, ARCH_NR_MPROTECT, args, &ret) == -ESRCH)
+		return;
+	thread_resume(mon, t, 0);
+}
+
 static bool handle_fault(struct emt_monitor *mon, struct thread *t,
 			 const siginfo_t *si)
 {
 	struct fault f;
-	int asked, granted;
+	bool fetch;
 
 	if (!classify(t, si, &f))
 		return false;
-	asked = f.attr.asked;
-	granted = f.attr.granted;
-	/* A page armed writable can only refuse a fetch; one armed read-only
-	 * also refuses writes, which are the program's own fault. */
-	if ((asked & PROT_EXEC) && !(granted & PROT_EXEC) &&
-	    ((granted & PROT_WRITE) || is_fetch(&f))) {
+	fetch = is_fetch(&f);
+	switch (is_stale(t, &f, fetch)) {
+	case STALE_RETRY:
+		thread_resume(mon, t, 0);
+		return true;
+	case STALE_RESYNC:
+		resync(mon, t, &f);
+		return true;
+	case NOT_STALE:
+		break;
+	}
+	if (fetch && (f.attr.granted & PROT_EXEC))
+		fetch = false; /* the repeated near-rip write */
+	if (fetch && (f.attr.asked & PROT_EXEC)) {
 		mon->n_faults++;
 		on_exec_fault(mon, t, &f);
 		return true;
 	}
-	if ((asked & PROT_WRITE) && !(granted & PROT_WRITE) &&
-	    ((granted & PROT_EXEC) || !is_fetch(&f))) {
+	if (!fetch && (f.attr.asked & PROT_WRITE) && !(f.attr.granted & PROT_WRITE)) {
 		mon->n_faults++;
 		on_write_fault(mon, t, &f);
 		return true;

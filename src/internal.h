@@ -69,6 +69,8 @@ struct thread {
 	bool has_siginfo;      /* deliver with saved_siginfo (SETSIGINFO) */
 	siginfo_t saved_siginfo;
 	struct pending_call call;
+	uint64_t last_fault_pc, last_fault_addr; /* last fault seen stale */
+	int stale_count;
 	struct thread *next;   /* hash chain */
 };
 

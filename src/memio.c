@@ -3,7 +3,8 @@
  * Reading and writing the tracee's memory. process_vm_readv/writev first
  * (one syscall, no ptrace stop needed); /proc/PID/mem as the fallback, since
  * it uses FOLL_FORCE and so reaches pages the process cannot read or write
- * itself (proc(5), "/proc/pid/mem"). A short transfer is an error.
+ * itself (proc(5), "/proc/pid/mem"). A short transfer is an error
+ * (-ENODATA), never a truncated capture.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,7 +39,8 @@ static int proc_mem_io(struct proc *p, uint64_t addr, void *buf, size_t len,
 		n = pread(fd, buf, len, (off_t)addr);
 	if (n < 0)
 		return -errno;
-	return (size_t)n == len ? 0 : -EIO;
+	/* A short transfer is its own error, told apart from EIO. */
+	return (size_t)n == len ? 0 : -ENODATA;
 }
 
 int mem_read(struct emt_monitor *mon, struct proc *p, uint64_t addr, void *buf,

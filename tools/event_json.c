@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -65,7 +66,10 @@ static void capture(struct json *j, const struct emt_event *ev)
 
 	if (ev->capture_error) {
 		json_key(j, "error");
-		json_string(j, names_errno(-ev->capture_error, err, sizeof(err)));
+		/* The library reports a short read as ENODATA. */
+		json_string(j, ev->capture_error == -ENODATA
+				       ? "short read"
+				       : names_errno(-ev->capture_error, err, sizeof(err)));
 		return;
 	}
 	names_sha256(ev->sha256, hex, sizeof(hex));
