@@ -46,15 +46,30 @@ static bool is_fetch(const struct fault *f)
 	return f->addr >= pc && f->addr - pc < ARCH_MAX_INSN_LEN;
 }
 
+/* One stop per flip through the trampoline is only exact when no other
+ * thread shares the memory: with several, another thread could write
+ * between the capture and the moment the trampoline's mprotect lands, and
+ * two threads' trampolines can land out of order. Then the flip is made
+ * synchronously, before the capture. */
+static bool shared_memory(const struct thread *t)
+{
+	return t->proc->n_threads > 1 || t->proc->mm->refs > 1;
+}
+
 static int flip(struct emt_monitor *mon, struct thread *t,
 		const struct fault *f, int prot)
 {
 	struct mm_space *mm = t->proc->mm;
+	uint64_t args[6] = { f->page, EMT_PAGE_SIZE, (uint64_t)prot, 0, 0, 0 };
+	int64_t ret = 0;
 	int rc;
 
 	set_page_granted(mm, f->page, prot);
 	event_flip(mon, t, f->page, EMT_PAGE_SIZE, f->attr.granted, prot);
-	rc = inject_flip(mon, t, &f->regs, f->page, EMT_PAGE_SIZE, prot);
+	if (shared_memory(t))
+		rc = inject_syscall(mon, t, ARCH_NR_MPROTECT, args, &ret) ?: (int)ret;
+	else
+		rc = inject_flip(mon, t, &f->regs, f->page, EMT_PAGE_SIZE, prot);
 	if (rc)
 		emt_log(mon, EMT_LOG_ERROR, "flip of 0x%llx in %d failed: %d",
 			(unsigned long long)f->page, t->proc->pid, rc);
@@ -69,9 +84,11 @@ static void on_exec_fault(struct emt_monitor *mon, struct thread *t,
 {
 	struct mm_space *mm = t->proc->mm;
 
+	/* Flip first: once the page is not writable, what is captured is
+	 * what will run. */
+	flip(mon, t, f, prot_after_exec(f->attr.asked));
 	capture_exec(mon, t, &f->regs, f->page, f->addr, &f->span);
 	regions_update(&mm->map, f->page, f->page + EMT_PAGE_SIZE, bump_seq, NULL);
-	flip(mon, t, f, prot_after_exec(f->attr.asked));
 	thread_resume(mon, t, 0);
 }
 
