@@ -66,6 +66,9 @@ static int flip(struct emt_monitor *mon, struct thread *t,
 
 	set_page_granted(mm, f->page, prot);
 	event_flip(mon, t, f->page, EMT_PAGE_SIZE, f->attr.granted, prot);
+	/* From now on a read() into this page would fail with EFAULT. */
+	if ((f->attr.asked & PROT_WRITE) && !(prot & PROT_WRITE))
+		kwrite_watch(mon, t);
 	if (shared_memory(t))
 		rc = inject_syscall(mon, t, ARCH_NR_MPROTECT, args, &ret) ?: (int)ret;
 	else

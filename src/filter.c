@@ -82,7 +82,22 @@ static void write_prefix(struct sock_filter *f)
 	f[5] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 }
 
-int filter_build(struct emt_monitor *mon, struct sock_fprog *prog)
+/* Calls that make the kernel write into user buffers (kwrite.c). */
+static int add_read_rules(scmp_filter_ctx ctx)
+{
+	static const int calls[] = { SCMP_SYS(read), SCMP_SYS(pread64),
+				     SCMP_SYS(readv), SCMP_SYS(preadv),
+				     SCMP_SYS(preadv2), SCMP_SYS(recvfrom),
+				     SCMP_SYS(recvmsg) };
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+		rc |= seccomp_rule_add(ctx, TRACE, calls[i], 0);
+	return rc ? -EINVAL : 0;
+}
+
+static int build(struct emt_monitor *mon, struct sock_fprog *prog,
+		 int (*rules)(scmp_filter_ctx), uint32_t badarch)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	struct sock_filter *body = NULL;
@@ -91,11 +106,11 @@ int filter_build(struct emt_monitor *mon, struct sock_fprog *prog)
 
 	if (!ctx)
 		return -ENOMEM;
-	/* A call of another ABI (int $0x80, x32) is not matched by the rules
-	 * above: trace it rather than let it through unseen. */
-	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, TRACE);
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, badarch);
 	if (!rc)
-		rc = add_rules(ctx);
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (!rc)
+		rc = rules(ctx);
 	if (!rc)
 		rc = export_bpf(ctx, &body, &n);
 	seccomp_release(ctx);
@@ -114,6 +129,18 @@ int filter_build(struct emt_monitor *mon, struct sock_fprog *prog)
 	prog->len = (unsigned short)(n + PREFIX_LEN);
 	free(body);
 	return 0;
+}
+
+int filter_build(struct emt_monitor *mon, struct sock_fprog *prog)
+{
+	/* A call of another ABI (int $0x80, x32) is not matched by the
+	 * rules: trace it rather than let it through unseen. */
+	return build(mon, prog, add_rules, TRACE);
+}
+
+int filter_build_reads(struct emt_monitor *mon, struct sock_fprog *prog)
+{
+	return build(mon, prog, add_read_rules, SCMP_ACT_ALLOW);
 }
 
 void filter_free(struct sock_fprog *prog)

@@ -19,8 +19,14 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include "internal.h"
+
+/* The last slots' data holds a seccomp program being installed. */
+#define FILTER_SLOTS 8
 
 /* A signal that arrives while emt drives the thread is kept to be
  * delivered when the thread is resumed, never dropped. */
@@ -134,7 +140,7 @@ static int slot_get(struct thread *t)
 
 	if (t->slot >= 0)
 		return t->slot;
-	for (unsigned i = 1; i < ARCH_TRAMP_SLOTS; i++) {
+	for (unsigned i = 1; i < ARCH_TRAMP_SLOTS - FILTER_SLOTS; i++) {
 		if (!(mm->slot_used[i / 8] & (1u << (i % 8)))) {
 			mm->slot_used[i / 8] |= (uint8_t)(1u << (i % 8));
 			t->slot = (int)i;
@@ -296,4 +302,30 @@ int inject_setup_tramp(struct emt_monitor *mon, struct thread *t)
 	emt_log(mon, EMT_LOG_DEBUG, "trampoline in %d at 0x%llx", t->proc->pid,
 		(unsigned long long)base);
 	return 0;
+}
+
+int inject_filter(struct emt_monitor *mon, struct thread *t,
+		  const struct sock_fprog *prog)
+{
+	struct mm_space *mm = t->proc->mm;
+	uint64_t at = mm->tramp + ARCH_TRAMP_SIZE -
+		      FILTER_SLOTS * ARCH_TRAMP_SLOT_SIZE;
+	uint64_t insns = at + 16;
+	size_t size = prog->len * sizeof(prog->filter[0]);
+	uint64_t header[2] = { prog->len, insns };
+	uint64_t args[6] = { SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
+			     at, 0, 0, 0 };
+	int64_t ret;
+	int rc;
+
+	if (!mm->tramp || size + 16 > FILTER_SLOTS * ARCH_TRAMP_SLOT_SIZE)
+		return -ENOSPC;
+	rc = mem_write(mon, t->proc, at, header, sizeof(header));
+	if (!rc)
+		rc = mem_write(mon, t->proc, insns, prog->filter, size);
+	if (!rc)
+		rc = inject_syscall(mon, t, __NR_seccomp, args, &ret);
+	if (!rc && ret)
+		rc = ret > 0 ? -ESRCH : (int)ret; /* TSYNC: a thread's tid */
+	return rc;
 }

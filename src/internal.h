@@ -37,6 +37,7 @@ struct proc {
 	struct mm_space *mm;
 	int n_threads;
 	bool passive;          /* not followed: traced but not enforced */
+	bool reads_watched;    /* kwrite filter installed (kept across exec) */
 	int exit_status;       /* leader's wait status once known */
 	struct proc *next;
 };
@@ -188,6 +189,7 @@ void tracee_kill_all(struct emt_monitor *mon);
 /* filter.c */
 struct sock_fprog;
 int filter_build(struct emt_monitor *mon, struct sock_fprog *prog);
+int filter_build_reads(struct emt_monitor *mon, struct sock_fprog *prog);
 void filter_free(struct sock_fprog *prog);
 
 /* stops.c */
@@ -205,6 +207,15 @@ enum emt_origin origin_of_map(struct emt_monitor *mon, struct thread *t,
 			      const uint64_t *a);
 enum emt_origin origin_of_protect(struct emt_monitor *mon, const uint64_t *a);
 
+/* kwrite.c: buffers the kernel will write must not be read-only */
+bool kwrite_is_candidate(long nr);
+/* Make the call's buffers writable; true when the thread was moved back
+ * onto its syscall instruction to make the call again. */
+bool kwrite_prepare(struct emt_monitor *mon, struct thread *t, long nr,
+		    const uint64_t *a);
+/* Install, once per process, the filter that sends such calls to emt. */
+void kwrite_watch(struct emt_monitor *mon, struct thread *t);
+
 /* faults.c */
 bool faults_on_segv(struct emt_monitor *mon, struct thread *t);
 
@@ -214,6 +225,9 @@ int inject_syscall(struct emt_monitor *mon, struct thread *t, long nr,
 int inject_flip(struct emt_monitor *mon, struct thread *t,
 		const arch_regs *saved, uint64_t addr, uint64_t len, int prot);
 int inject_setup_tramp(struct emt_monitor *mon, struct thread *t);
+/* Make t install a seccomp filter for its whole process. */
+int inject_filter(struct emt_monitor *mon, struct thread *t,
+		  const struct sock_fprog *prog);
 /* Single-step t over one instruction, keeping signals met on the way. */
 int inject_step(struct emt_monitor *mon, struct thread *t);
 bool inject_in_tramp(const struct thread *t, uint64_t pc);

@@ -76,6 +76,12 @@ static void on_entry(struct emt_monitor *mon, struct thread *t, long nr,
 	bool touches = false;
 	enum emt_origin origin;
 
+	if (kwrite_is_candidate(nr)) {
+		if (mm->map.n)
+			kwrite_prepare(mon, t, nr, a);
+		t->call.nr = 0;
+		return;
+	}
 	*c = (struct pending_call){ .nr = nr };
 	for (int i = 0; i < 6; i++)
 		c->args[i] = a[i];

@@ -59,6 +59,13 @@ void arch_skip_syscall(arch_regs *r, int64_t ret)
 	r->rax = (uint64_t)ret;
 }
 
+void arch_rewind_syscall(arch_regs *r)
+{
+	r->rax = r->orig_rax;
+	r->rip -= ARCH_SYSCALL_INSN_LEN;
+	r->orig_rax = (uint64_t)-1;
+}
+
 struct emitter {
 	uint8_t *p;
 	uint8_t *base;

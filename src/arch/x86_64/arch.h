@@ -63,6 +63,10 @@ void arch_set_syscall_arg(arch_regs *r, int i, uint64_t value);
 /* Skip the syscall r is stopped at, making it return ret. */
 void arch_skip_syscall(arch_regs *r, int64_t ret);
 
+/* Put a thread stopped in (or just after) a syscall back on its syscall
+ * instruction, to make the same call again when resumed. */
+void arch_rewind_syscall(arch_regs *r);
+
 /* Write the code of trampoline slot at code_addr whose data lives at
  * data_addr into out (ARCH_TRAMP_SLOT_SIZE bytes). */
 void arch_tramp_slot_code(uint8_t out[ARCH_TRAMP_SLOT_SIZE], uint64_t code_addr,

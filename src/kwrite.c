@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel writes into tracked pages. A page emt made executable and not
+ * writable makes read(fd, code_buf, n) fail with EFAULT instead of raising
+ * a signal emt could catch. So before a call that makes the kernel write
+ * into user buffers runs, the buffers' pages emt keeps read-only are made
+ * writable again (as a write fault would) and the call is restarted.
+ *
+ * In launch mode such calls reach emt through a second seccomp filter,
+ * installed into a process the first time one of its pages is made
+ * executable and not writable: programs that generate no code never pay
+ * for it.
+ */
+#include <errno.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <linux/filter.h>
+
+#include "internal.h"
+
+#define MAX_IOV 64
+
+struct span {
+	uint64_t addr, len;
+};
+
+static int iov_spans(struct emt_monitor *mon, struct thread *t, uint64_t iov,
+		     uint64_t count, struct span *out)
+{
+	struct iovec v[MAX_IOV];
+
+	if (count > MAX_IOV)
+		count = MAX_IOV;
+	if (!count || mem_read(mon, t->proc, iov, v, count * sizeof(v[0])))
+		return 0;
+	for (uint64_t i = 0; i < count; i++)
+		out[i] = (struct span){ (uint64_t)(uintptr_t)v[i].iov_base,
+					v[i].iov_len };
+	return (int)count;
+}
+
+static int msg_spans(struct emt_monitor *mon, struct thread *t, uint64_t msg,
+		     struct span *out)
+{
+	struct msghdr h;
+
+	if (mem_read(mon, t->proc, msg, &h, sizeof(h)))
+		return 0;
+	return iov_spans(mon, t, (uint64_t)(uintptr_t)h.msg_iov, h.msg_iovlen, out);
+}
+
+/* The user buffers the kernel will write for this call. */
+static int write_spans(struct emt_monitor *mon, struct thread *t, long nr,
+		       const uint64_t *a, struct span *out)
+{
+	switch (nr) {
+	case SYS_read:
+	case SYS_pread64:
+	case SYS_recvfrom:
+		out[0] = (struct span){ a[1], a[2] };
+		return 1;
+	case SYS_readv:
+	case SYS_preadv:
+	case SYS_preadv2:
+		return iov_spans(mon, t, a[1], a[2], out);
+	case SYS_recvmsg:
+		return msg_spans(mon, t, a[1], out);
+	}
+	return 0;
+}
+
+static void writable_again(struct region_attr *attr, void *ctx)
+{
+	int *flipped = ctx;
+
+	if ((attr->asked & PROT_WRITE) && !(attr->granted & PROT_WRITE)) {
+		attr->granted = (uint8_t)prot_after_write(attr->asked);
+		(*flipped)++;
+	}
+}
+
+static int unprotect_span(struct emt_monitor *mon, struct thread *t,
+			  const struct span *s)
+{
+	struct region_map *map = &t->proc->mm->map;
+	uint64_t end = s->addr + s->len, at = s->addr;
+	int flipped = 0;
+
+	if (!s->len || end < s->addr)
+		return 0;
+	while (at < end) {
+		const struct region *r = regions_next(map, at);
+		uint64_t args[6] = { 0 };
+		int64_t ret;
+
+		if (!r || r->start >= EMT_PAGE_UP(end))
+			break;
+		at = r->end;
+		if (!(r->attr.asked & PROT_WRITE) || (r->attr.granted & PROT_WRITE))
+			continue;
+		args[0] = r->start > s->addr ? r->start : EMT_PAGE_DOWN(s->addr);
+		args[1] = (r->end < EMT_PAGE_UP(end) ? r->end : EMT_PAGE_UP(end)) - args[0];
+		args[2] = (uint64_t)prot_after_write(r->attr.asked);
+		event_flip(mon, t, args[0], args[1], r->attr.granted, (int)args[2]);
+		if (inject_syscall(mon, t, ARCH_NR_MPROTECT, args, &ret))
+			return -ESRCH;
+		regions_update(map, args[0], args[0] + args[1], writable_again, &flipped);
+	}
+	return flipped;
+}
+
+bool kwrite_prepare(struct emt_monitor *mon, struct thread *t, long nr,
+		    const uint64_t *a)
+{
+	struct span spans[MAX_IOV];
+	int n = write_spans(mon, t, nr, a, spans), flipped = 0;
+	arch_regs saved;
+
+	if (n == 0 || thread_getregs(t, &saved))
+		return false;
+	for (int i = 0; i < n; i++) {
+		int rc = unprotect_span(mon, t, &spans[i]);
+
+		if (rc < 0)
+			return true; /* the thread is gone */
+		flipped += rc;
+	}
+	if (!flipped)
+		return false;
+	/* The remote calls ran in place of the program's (orig_rax = -1
+	 * skips it): make the thread execute its syscall instruction again. */
+	arch_rewind_syscall(&saved);
+	thread_setregs(t, &saved);
+	return true;
+}
+
+bool kwrite_is_candidate(long nr)
+{
+	return nr == SYS_read || nr == SYS_pread64 || nr == SYS_readv ||
+	       nr == SYS_preadv || nr == SYS_preadv2 || nr == SYS_recvfrom ||
+	       nr == SYS_recvmsg;
+}
+
+void kwrite_watch(struct emt_monitor *mon, struct thread *t)
+{
+	struct sock_fprog prog = { 0 };
+	int rc;
+
+	if (!mon->use_seccomp || t->proc->reads_watched)
+		return;
+	t->proc->reads_watched = true;
+	rc = filter_build_reads(mon, &prog);
+	if (!rc)
+		rc = inject_filter(mon, t, &prog);
+	filter_free(&prog);
+	if (rc)
+		emt_log(mon, EMT_LOG_WARN,
+			"%d: cannot watch reads into code (%d): they may fail with EFAULT",
+			t->proc->pid, rc);
+}
