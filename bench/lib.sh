@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # Helpers for bench/run.sh: run one measured command, keep its figures,
 # compare its output with the native run, print the tables.
 #

@@ -194,7 +194,8 @@ report() {
 	printf '  (SIGSEGV, GETREGS, rip += 3, SETREGS, CONT) for a cycle or a JIT function.\n'
 	printf '  "2 faults + mprotects" adds what two native mprotect calls cost here, which\n'
 	printf '  emt cannot avoid either. emt RSS: peak VmHWM of the emt process itself.\n'
-	printf 'medians of %s runs; CPUs: %s; %s\n' "$RUNS" "$(nproc)" "$(uname -sr)"
+	printf 'medians of %s runs; %s CPUs (%s); %s\n' "$RUNS" "$(nproc)" \
+		"$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" "$(uname -sr)"
 	if [ "${#NOTES[@]}" -gt 0 ]; then
 		printf '\nproblems seen:\n'
 		printf '  %s\n' "${NOTES[@]}"
@@ -202,7 +203,10 @@ report() {
 }
 
 PLACES=(pinned unpinned)
-if [ "$(nproc)" -lt 2 ]; then
+if ! command -v taskset >/dev/null; then
+	note "taskset not installed (util-linux): pinned figures skipped"
+	PLACES=(unpinned)
+elif [ "$(nproc)" -lt 2 ]; then
 	echo "bench: one CPU only: pinned and unpinned are the same placement" >&2
 	PLACES=(pinned)
 fi

@@ -90,6 +90,7 @@ static void on_exec_fault(struct emt_monitor *mon, struct thread *t,
 	/* Flip first: once the page is not writable, what is captured is
 	 * what will run. */
 	flip(mon, t, f, prot_after_exec(f->attr.asked));
+	alias_after_exec(mon, t, f->page);
 	capture_exec(mon, t, &f->regs, f->page, f->addr, &f->span);
 	regions_update(&mm->map, f->page, f->page + EMT_PAGE_SIZE, bump_seq, NULL);
 	thread_resume(mon, t, 0);
@@ -147,6 +148,7 @@ static void on_write_fault(struct emt_monitor *mon, struct thread *t,
 		return;
 	}
 	flip(mon, t, f, prot_after_write(f->attr.asked));
+	alias_after_write(mon, t, f->page);
 	thread_resume(mon, t, 0);
 }
 

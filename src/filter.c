@@ -29,6 +29,9 @@ static int add_rules(scmp_filter_ctx ctx)
 
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(mmap), 1, exec);
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(mmap), 1, fixed);
+	/* Shared file mappings may alias executable ones (alias.c). */
+	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(mmap), 1,
+			       SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_SHARED, MAP_SHARED));
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(mprotect), 0);
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(pkey_mprotect), 0);
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(munmap), 0);

@@ -18,6 +18,13 @@
 #include "emt/emt.h"
 #include "regions.h"
 
+/* A file mapping: which file pages it shows, as what. */
+struct view {
+	uint64_t start, end;
+	uint64_t dev, ino, off;
+	int prot;              /* as the program asked */
+};
+
 /* One address space. Shared by the processes that share it (vfork,
  * clone(CLONE_VM)); a fork gets a copy. */
 struct mm_space {
@@ -28,6 +35,8 @@ struct mm_space {
 	uint64_t syscall_insn; /* a `syscall` instruction for stepped calls */
 	uint64_t brk;          /* last program break seen, 0 if unknown */
 	int mem_fd;            /* /proc/PID/mem, -1 until needed */
+	struct view *views;    /* file mappings, for dual-mapping aliases */
+	size_t n_views, cap_views;
 	uint8_t slot_used[ARCH_TRAMP_SLOTS / 8];
 };
 
@@ -50,6 +59,8 @@ struct pending_call {
 	int granted;           /* prot emt let through */
 	uint8_t origin;
 	bool report;           /* emit a syscall event at exit */
+	bool has_file;         /* a file mapping: dev, ino name its file */
+	uint64_t dev, ino;
 };
 
 enum thread_state {
@@ -215,6 +226,14 @@ bool kwrite_prepare(struct emt_monitor *mon, struct thread *t, long nr,
 		    const uint64_t *a);
 /* Install, once per process, the filter that sends such calls to emt. */
 void kwrite_watch(struct emt_monitor *mon, struct thread *t);
+
+/* alias.c: dual mappings of one file */
+bool alias_file_of(pid_t pid, int fd, uint64_t *dev, uint64_t *ino);
+void alias_add_view(struct mm_space *mm, const struct view *v);
+void alias_unmap(struct mm_space *mm, uint64_t start, uint64_t end);
+void alias_after_exec(struct emt_monitor *mon, struct thread *t, uint64_t page);
+void alias_after_write(struct emt_monitor *mon, struct thread *t, uint64_t page);
+int alias_copy(struct mm_space *dst, const struct mm_space *src);
 
 /* faults.c */
 bool faults_on_segv(struct emt_monitor *mon, struct thread *t);

@@ -92,7 +92,12 @@ static void on_entry(struct emt_monitor *mon, struct thread *t, long nr,
 		origin = origin_of_map(mon, t, a);
 		if (origin != EMT_ORIGIN_NONE)
 			arm_call(t, a[2], origin);
-		touches = (a[3] & MAP_FIXED) && overlaps(mm, a[0], a[1]);
+		if (!(a[3] & MAP_ANONYMOUS) &&
+		    (origin != EMT_ORIGIN_NONE || (a[3] & MAP_SHARED)))
+			c->has_file = alias_file_of(t->proc->pid, (int)a[4],
+						    &c->dev, &c->ino);
+		touches = c->has_file ||
+			  ((a[3] & MAP_FIXED) && overlaps(mm, a[0], a[1]));
 		c->report |= (a[2] & PROT_EXEC) != 0;
 		break;
 	case ARCH_NR_MPROTECT:
@@ -105,9 +110,11 @@ static void on_entry(struct emt_monitor *mon, struct thread *t, long nr,
 		break;
 	case ARCH_NR_MUNMAP:
 		touches = c->report = overlaps(mm, a[0], a[1]);
+		touches |= mm->n_views > 0;
 		break;
 	case ARCH_NR_MREMAP:
 		touches = c->report = overlaps(mm, a[0], a[1]);
+		touches |= mm->n_views > 0;
 		break;
 	case ARCH_NR_BRK:
 		touches = mm->map.n > 0;
@@ -164,11 +171,17 @@ static void commit_mmap(struct mm_space *mm, const struct pending_call *c,
 
 	/* A new mapping replaces whatever was there (MAP_FIXED). */
 	regions_remove(&mm->map, addr, end);
+	alias_unmap(mm, addr, end);
 	if (c->granted != c->asked)
 		regions_set(&mm->map, addr, end, &attr);
+	if (c->has_file) {
+		struct view v = { addr, end, c->dev, c->ino, c->args[5], c->asked };
+
+		alias_add_view(mm, &v);
+	}
 }
 
-static void commit_mprotect(struct mm_space *mm, struct pending_call *c)
+static void commit_mprotect(struct mm_space *mm, const struct pending_call *c)
 {
 	uint64_t start = c->args[0], end = start + EMT_PAGE_UP(c->args[1]);
 
@@ -182,24 +195,42 @@ static void commit_brk(struct mm_space *mm, uint64_t brk)
 	mm->brk = brk;
 }
 
+/* The call succeeded: bring the map up to date. */
+static void commit_success(struct mm_space *mm, const struct pending_call *c,
+			   uint64_t ret)
+{
+	const uint64_t *a = c->args;
+	uint64_t end = a[0] + EMT_PAGE_UP(a[1]);
+
+	switch (c->nr) {
+	case ARCH_NR_MMAP:
+		commit_mmap(mm, c, ret);
+		break;
+	case ARCH_NR_MPROTECT:
+	case ARCH_NR_PKEY_MPROTECT:
+		commit_mprotect(mm, c);
+		break;
+	case ARCH_NR_MUNMAP:
+		regions_remove(&mm->map, a[0], end);
+		alias_unmap(mm, a[0], end);
+		break;
+	case ARCH_NR_MREMAP:
+		alias_unmap(mm, a[0], end);
+		regions_move(&mm->map, a[0], EMT_PAGE_UP(a[1]), ret,
+			     EMT_PAGE_UP(a[2]), a[3] & MREMAP_DONTUNMAP);
+		break;
+	case ARCH_NR_BRK:
+		commit_brk(mm, ret);
+		break;
+	}
+}
+
 void syscalls_commit(struct emt_monitor *mon, struct thread *t, int64_t ret)
 {
 	struct pending_call *c = &t->call;
-	struct mm_space *mm = t->proc->mm;
-	bool ok = !(ret < 0 && ret > -4096);
-	const uint64_t *a = c->args;
 
-	if (ok && c->nr == ARCH_NR_MMAP)
-		commit_mmap(mm, c, (uint64_t)ret);
-	else if (ok && (c->nr == ARCH_NR_MPROTECT || c->nr == ARCH_NR_PKEY_MPROTECT))
-		commit_mprotect(mm, c);
-	else if (ok && c->nr == ARCH_NR_MUNMAP)
-		regions_remove(&mm->map, a[0], a[0] + EMT_PAGE_UP(a[1]));
-	else if (ok && c->nr == ARCH_NR_MREMAP)
-		regions_move(&mm->map, a[0], EMT_PAGE_UP(a[1]), (uint64_t)ret,
-			     EMT_PAGE_UP(a[2]), a[3] & MREMAP_DONTUNMAP);
-	else if (c->nr == ARCH_NR_BRK)
-		commit_brk(mm, (uint64_t)ret);
+	if (!(ret < 0 && ret > -4096) || c->nr == ARCH_NR_BRK)
+		commit_success(t->proc->mm, c, (uint64_t)ret);
 	if (c->report && event_wanted(mon, EMT_EVENT_SYSCALL)) {
 		struct emt_event *ev = event_new(mon, EMT_EVENT_SYSCALL, t);
 

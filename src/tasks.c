@@ -137,6 +137,7 @@ void mm_put(struct mm_space *mm)
 	regions_free(&mm->map);
 	if (mm->mem_fd >= 0)
 		close(mm->mem_fd);
+	free(mm->views);
 	free(mm);
 }
 
@@ -146,7 +147,8 @@ struct mm_space *mm_fork(const struct mm_space *parent)
 
 	if (!mm)
 		return NULL;
-	if (regions_copy(&mm->map, &parent->map) < 0) {
+	if (regions_copy(&mm->map, &parent->map) < 0 ||
+	    alias_copy(mm, parent) < 0) {
 		mm_put(mm);
 		return NULL;
 	}

@@ -83,7 +83,9 @@ register() {
 
 trap 'echo "# interrupted"; exit 130' INT TERM
 for CASE_FILE in "$TESTS"/cases/*.sh; do
+	# shellcheck disable=SC1090,SC1091
 	. "$TESTS/lib/common.sh"
+	# shellcheck disable=SC1090
 	. "$CASE_FILE"
 done
 

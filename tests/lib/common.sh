@@ -9,9 +9,14 @@
 #
 # Set by run.sh: BUILD (the build directory), TESTS (the tests/ directory).
 
+# Some variables set here (WAIT_RC) are only read by the case files.
+# shellcheck disable=SC2034
 EMT=${EMT:-$BUILD/emt}
 VICTIMS=$BUILD/tests/victims
 LIB=$TESTS/lib
+
+# Exit status of the last child wait_child waited for; read by the cases.
+WAIT_RC=0
 
 # Seconds any single traced run may take before it counts as hung.
 RUN_LIMIT=${RUN_LIMIT:-60}

@@ -8,7 +8,9 @@ ulimit -c 0
 # The case files register their tests when run.sh sources them; here only
 # the functions are wanted.
 register() { :; }
+# shellcheck disable=SC1090,SC1091
 . "$TESTS/lib/common.sh"
+# shellcheck disable=SC1090
 . "$1"
 shift
 "$@"
