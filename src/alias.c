@@ -109,7 +109,7 @@ static void protect_alias(struct emt_monitor *mon, struct thread *t,
 static void for_each_alias(struct emt_monitor *mon, struct thread *t,
 			   uint64_t page, int want,
 			   void (*fn)(struct emt_monitor *, struct thread *,
-				      const struct view *, uint64_t))
+				      const struct view *, uint64_t, uint64_t))
 {
 	struct mm_space *mm = t->proc->mm;
 	const struct view *v = view_at(mm, page);
@@ -125,7 +125,7 @@ static void for_each_alias(struct emt_monitor *mon, struct thread *t,
 		    !(w->prot & want) || off < w->off ||
 		    off - w->off >= w->end - w->start)
 			continue;
-		fn(mon, t, w, w->start + (off - w->off));
+		fn(mon, t, w, w->start + (off - w->off), page);
 	}
 }
 
@@ -138,18 +138,35 @@ static void guard_writer(struct emt_monitor *mon, struct thread *t,
 	protect_alias(mon, t, w, q, asked & ~(PROT_WRITE | PROT_EXEC));
 }
 
-static void rearm_exec(struct emt_monitor *mon, struct thread *t,
-		       const struct view *w, uint64_t q)
+static void mark_written(struct region_attr *attr, void *ctx)
 {
-	const struct region *r = regions_find(&t->proc->mm->map, q);
+	attr->origin = EMT_ORIGIN_ALIAS;
+	attr->writer = *(uint64_t *)ctx;
+}
 
-	if (r && (r->attr.asked & PROT_EXEC))
-		protect_alias(mon, t, w, q, prot_armed(r->attr.asked));
+static void rearm_exec(struct emt_monitor *mon, struct thread *t,
+		       const struct view *w, uint64_t q, uint64_t page)
+{
+	struct region_map *map = &t->proc->mm->map;
+	const struct region *r = regions_find(map, q);
+
+	if (!r || !(r->attr.asked & PROT_EXEC))
+		return;
+	protect_alias(mon, t, w, q, prot_armed(r->attr.asked));
+	/* The next capture of q says it ran what was written through page. */
+	regions_update(map, q, q + EMT_PAGE_SIZE, mark_written, &page);
+}
+
+static void guard_writer_at(struct emt_monitor *mon, struct thread *t,
+			    const struct view *w, uint64_t q, uint64_t page)
+{
+	(void)page;
+	guard_writer(mon, t, w, q);
 }
 
 void alias_after_exec(struct emt_monitor *mon, struct thread *t, uint64_t page)
 {
-	for_each_alias(mon, t, page, PROT_WRITE, guard_writer);
+	for_each_alias(mon, t, page, PROT_WRITE, guard_writer_at);
 }
 
 void alias_after_write(struct emt_monitor *mon, struct thread *t, uint64_t page)

@@ -36,6 +36,7 @@ void capture_exec(struct emt_monitor *mon, struct thread *t,
 	ev->fault_addr = fault_addr;
 	ev->capture_sequence = r->attr.seq + 1;
 	ev->origin = r->attr.origin;
+	ev->written_via = r->attr.writer;
 	arch_regs_to_event(regs, &ev->registers);
 	ev->bytes = malloc(EMT_PAGE_SIZE);
 	rc = ev->bytes ? mem_read(mon, t->proc, page, ev->bytes, EMT_PAGE_SIZE)

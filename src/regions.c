@@ -23,7 +23,8 @@ static bool attr_eq(const struct region_attr *a, const struct region_attr *b)
 {
 	/* Field by field: the struct has padding, memcmp would read it. */
 	return a->asked == b->asked && a->granted == b->granted &&
-	       a->origin == b->origin && a->seq == b->seq;
+	       a->origin == b->origin && a->seq == b->seq &&
+	       a->writer == b->writer;
 }
 
 /* Round [start, end) out to pages like mprotect/munmap round a length. */

@@ -24,6 +24,7 @@ struct region_attr {
 	uint8_t granted;  /* PROT_* actually applied by emt */
 	uint8_t origin;   /* enum emt_origin */
 	uint32_t seq;     /* captures of these pages so far */
+	uint64_t writer;  /* page of another view that last wrote them, or 0 */
 };
 
 struct region {

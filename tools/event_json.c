@@ -100,6 +100,10 @@ static void exec_event(struct json *j, const struct emt_event *ev)
 	json_uint(j, ev->capture_sequence);
 	json_key(j, "origin");
 	json_string(j, origin_name(ev->origin));
+	if (ev->written_via) {
+		json_key(j, "written_via");
+		json_hex(j, ev->written_via);
+	}
 	capture(j, ev);
 	regs(j, &ev->registers);
 }

@@ -83,6 +83,8 @@ struct emt_event {
 	uint8_t sha256[32];
 	int capture_error;      /* 0, or -errno if the bytes could not be read */
 	enum emt_origin origin;
+	uint64_t written_via;   /* for EMT_ORIGIN_ALIAS: the page of the
+				   writable view whose write re-armed this one */
 
 	/* EMT_EVENT_SYSCALL */
 	long syscall_nr;        /* __NR_* of the native ABI */
