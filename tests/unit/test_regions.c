@@ -18,10 +18,18 @@
 #define R(a, b, at) { PG(a), PG(b), at }
 #define TOP_LIMIT EMT_PAGE_DOWN(UINT64_MAX)
 
-static const struct region_attr A = { PROT_READ | PROT_WRITE, PROT_READ | PROT_WRITE, 1, 0 };
-static const struct region_attr B = { PROT_READ | PROT_EXEC, PROT_READ | PROT_EXEC, 1, 1 };
-static const struct region_attr C = { PROT_READ | PROT_WRITE | PROT_EXEC, PROT_READ | PROT_WRITE, 2, 0 };
-static const struct region_attr D = { PROT_READ, PROT_READ, 3, 7 };
+static const struct region_attr A = {
+	.asked = PROT_READ | PROT_WRITE, .granted = PROT_READ | PROT_WRITE, .origin = 1, .seq = 0
+};
+static const struct region_attr B = {
+	.asked = PROT_READ | PROT_EXEC, .granted = PROT_READ | PROT_EXEC, .origin = 1, .seq = 1
+};
+static const struct region_attr C = {
+	.asked = PROT_READ | PROT_WRITE | PROT_EXEC, .granted = PROT_READ | PROT_WRITE, .origin = 2, .seq = 0
+};
+static const struct region_attr D = {
+	.asked = PROT_READ, .granted = PROT_READ, .origin = 3, .seq = 7
+};
 
 static int failed;
 
