@@ -170,6 +170,7 @@ int tracee_attach(struct emt_monitor *mon)
 	for_each_thread(mon, t)
 		if (t->state == THREAD_RUNNING)
 			settle_thread(mon, t);
+	stops_reap(mon);
 	leader = thread_find(mon, p->pid);
 	if (!leader)
 		return -ESRCH;
@@ -246,6 +247,7 @@ static void stop_all(struct emt_monitor *mon)
 		if (tid == mon->wake_pid)
 			continue;
 		detach_stop(mon, tid, status);
+		stops_reap(mon);
 		struct thread *t = thread_find(mon, tid);
 		if (t && t->state == THREAD_RUNNING)
 			ptrace(PTRACE_INTERRUPT, tid, 0, 0);

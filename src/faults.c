@@ -89,7 +89,8 @@ static void on_exec_fault(struct emt_monitor *mon, struct thread *t,
 
 	/* Flip first: once the page is not writable, what is captured is
 	 * what will run. */
-	flip(mon, t, f, prot_after_exec(f->attr.asked));
+	if (flip(mon, t, f, prot_after_exec(f->attr.asked)) == -ESRCH)
+		return;
 	alias_after_exec(mon, t, f->page);
 	capture_exec(mon, t, &f->regs, f->page, f->addr, &f->span);
 	regions_update(&mm->map, f->page, f->page + EMT_PAGE_SIZE, bump_seq, NULL);

@@ -68,6 +68,7 @@ enum thread_state {
 	THREAD_STOPPED,        /* in a ptrace stop emt has not resumed */
 	THREAD_LISTENING,      /* group-stopped, PTRACE_LISTEN'ed */
 	THREAD_HELD,           /* new child waiting for its parent's event */
+	THREAD_DEAD,           /* gone while emt drove it; freed by stops_reap */
 };
 
 struct thread {
@@ -206,6 +207,8 @@ void filter_free(struct sock_fprog *prog);
 /* stops.c */
 void stops_handle(struct emt_monitor *mon, pid_t tid, int status);
 int stops_wait_thread(struct emt_monitor *mon, struct thread *t, int *status);
+/* Forget the threads that died while emt drove them. */
+void stops_reap(struct emt_monitor *mon);
 /* -errno of a launched program that failed to exec, else 0. */
 int stops_exec_error(struct emt_monitor *mon);
 

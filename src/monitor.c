@@ -186,6 +186,7 @@ static void trace_loop(struct emt_monitor *mon)
 			continue;
 		}
 		stops_handle(mon, tid, status);
+		stops_reap(mon);
 		launch_settled(mon);
 	}
 }

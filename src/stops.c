@@ -46,26 +46,32 @@ static void on_death(struct emt_monitor *mon, pid_t tid, int status)
 		proc_exited(mon, p, p->exit_status);
 }
 
+/* Waits for one thread while emt drives it. Its death is only noted: the
+ * callers up the stack still hold the thread, which is freed once the
+ * stop that led here has been handled (stops_reap). */
 int stops_wait_thread(struct emt_monitor *mon, struct thread *t, int *status)
 {
-	pid_t tid = t->tid;
-
+	(void)mon;
 	for (;;) {
-		pid_t r = waitpid(tid, status, __WALL);
+		pid_t r = waitpid(t->tid, status, __WALL);
 
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
-			on_death(mon, tid, 0);
-			return -ESRCH;
-		}
-		if (WIFSTOPPED(*status)) {
+		if (r >= 0 && WIFSTOPPED(*status)) {
 			t->state = THREAD_STOPPED;
 			return 0;
 		}
-		on_death(mon, tid, *status);
+		t->state = THREAD_DEAD;
+		t->stop_status = r < 0 ? 0 : *status;
 		return -ESRCH;
 	}
+}
+
+void stops_reap(struct emt_monitor *mon)
+{
+	for_each_thread(mon, t)
+		if (t->state == THREAD_DEAD)
+			on_death(mon, t->tid, t->stop_status);
 }
 
 static uint64_t clone_flags_of(struct emt_monitor *mon, struct thread *t)

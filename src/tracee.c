@@ -38,6 +38,8 @@ void thread_resume(struct emt_monitor *mon, struct thread *t, int sig)
 {
 	enum __ptrace_request req = PTRACE_CONT;
 
+	if (t->state == THREAD_DEAD)
+		return;
 	if (!sig)
 		sig = take_saved_signal(t);
 	/* After a seccomp stop only PTRACE_SYSCALL yields the syscall-exit
