@@ -7,8 +7,9 @@
 #   VALS  space-separated values, one per run (ns per operation, or wall
 #         milliseconds for real programs)
 #   PEAK  highest VmHWM of the measured process over the runs, KiB
-#   DEAD  set once a variant failed or timed out: its later runs are skipped,
-#         so a hang costs one time limit, not one per run
+#   DEAD  set once a variant timed out: its later runs are skipped, so a
+#         hang costs one time limit, not one per run (a failure is noted
+#         and the variant runs again)
 declare -A VALS PEAK DEAD REF
 NOTES=()
 
@@ -33,13 +34,12 @@ measure() {
 		note "$key: runner failed: $*"
 		return 1
 	fi
-	if [ "$rc" != 0 ]; then
+	if [ "$rc" = 124 ]; then
 		DEAD[$key]=1
-		if [ "$rc" = 124 ]; then
-			note "$key: timed out after ${limit}s: $*"
-		else
-			note "$key: exit status $rc: $* ($(head -c 300 "$TMP/err" | tr '\n' ' '))"
-		fi
+		note "$key: timed out after ${limit}s: $*"
+		return 1
+	elif [ "$rc" != 0 ]; then
+		note "$key: exit status $rc: $* ($(head -c 300 "$TMP/err" | tr '\n' ' '))"
 		return 1
 	fi
 	if [ "$kind" = inner ]; then

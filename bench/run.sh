@@ -8,8 +8,9 @@
 # least a ptrace tracer can do per event) is measured in the same run, since
 # absolute times differ several-fold between machines and from one hour to
 # the next on a shared host. Every command runs under a time limit
-# (BENCH_TIMEOUT seconds, default 60); a variant that fails or overruns is
-# reported and not run again.
+# (BENCH_TIMEOUT seconds, default 60); a variant that overruns is reported
+# and not run again, a failure or an output differing from native is
+# reported.
 #
 # Iteration counts: BENCH_GETPID_N, BENCH_PREAD_N, BENCH_NOSECCOMP_N,
 # BENCH_FLOOR_N, BENCH_CYCLE_N, BENCH_JIT_N, BENCH_JAVA_N, BENCH_NODE_N,

@@ -225,9 +225,13 @@ int emt_monitor_start(struct emt_monitor *mon)
 	if (!mon || mon->tracer_started)
 		return -EINVAL;
 	/* The program gets the caller's signal mask; the tracer thread
-	 * blocks everything so the host's signals go to the host's threads. */
+	 * blocks everything so the host's signals go to the host's threads,
+	 * except SIGCHLD: the kernel sends it to the tracer at every ptrace
+	 * stop, and only while no thread blocks it does its default (ignore)
+	 * drop it at once instead of waking another thread. */
 	pthread_sigmask(SIG_SETMASK, NULL, &mon->child_mask);
 	sigfillset(&all);
+	sigdelset(&all, SIGCHLD);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = -pthread_create(&mon->tracer, NULL, tracer_main, mon);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
