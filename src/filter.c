@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -43,6 +44,10 @@ static int add_rules(scmp_filter_ctx ctx)
 			       SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED,
 				       CLONE_UNTRACED));
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(clone3), 0);
+	/* A filter of the program's own could hide calls from emt: say so. */
+	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(seccomp), 0);
+	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(prctl), 1,
+			       SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP));
 	return rc ? -EINVAL : 0;
 }
 

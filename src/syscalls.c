@@ -7,6 +7,9 @@
 #include <linux/audit.h>
 #include <linux/sched.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/seccomp.h>
 #include <sys/ptrace.h>
 #include <string.h>
 
@@ -68,6 +71,21 @@ static void keep_child_traced(struct emt_monitor *mon, struct thread *t,
 	}
 }
 
+/* A seccomp filter of the program's own that answers memory calls itself
+ * (SECCOMP_RET_USER_NOTIF outranks emt's RET_TRACE) hides them from emt. */
+static void warn_own_filter(struct emt_monitor *mon, struct thread *t, long nr,
+			    const uint64_t *a)
+{
+	bool filter = nr == SYS_seccomp ? a[0] == SECCOMP_SET_MODE_FILTER
+					: a[0] == PR_SET_SECCOMP && a[1] == SECCOMP_MODE_FILTER;
+
+	if (filter)
+		emt_log(mon, EMT_LOG_WARN,
+			"%d installs its own seccomp filter: memory calls it answers "
+			"itself (SECCOMP_RET_USER_NOTIF) will not be seen",
+			t->proc->pid);
+}
+
 static void on_entry(struct emt_monitor *mon, struct thread *t, long nr,
 		     const uint64_t *a)
 {
@@ -122,6 +140,10 @@ static void on_entry(struct emt_monitor *mon, struct thread *t, long nr,
 	case ARCH_NR_CLONE:
 	case ARCH_NR_CLONE3:
 		keep_child_traced(mon, t, nr, a);
+		break;
+	case SYS_seccomp:
+	case SYS_prctl:
+		warn_own_filter(mon, t, nr, a);
 		break;
 	}
 	if (!c->report && !touches)
