@@ -85,13 +85,9 @@ static void protect_alias(struct emt_monitor *mon, struct thread *t,
 {
 	struct region_map *map = &t->proc->mm->map;
 	const struct region *r = regions_find(map, q);
-	uint64_t args[6] = { q, EMT_PAGE_SIZE, (uint64_t)prot, 0, 0, 0 };
 	int from = r ? r->attr.granted : w->prot;
-	int64_t ret;
 
-	if (from == prot)
-		return;
-	if (inject_syscall(mon, t, ARCH_NR_MPROTECT, args, &ret) || ret)
+	if (from == prot || inject_mprotect(mon, t, q, EMT_PAGE_SIZE, prot))
 		return;
 	if (r) {
 		regions_update(map, q, q + EMT_PAGE_SIZE, set_prot, &prot);

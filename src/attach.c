@@ -107,8 +107,6 @@ static void arm_existing(struct emt_monitor *mon, struct thread *t)
 {
 	char path[64], line[4096];
 	struct region_attr attr = { .origin = EMT_ORIGIN_WX_MAP };
-	uint64_t args[6] = { 0 };
-	int64_t ret;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", t->proc->pid);
@@ -124,10 +122,7 @@ static void arm_existing(struct emt_monitor *mon, struct thread *t)
 		if (!end || special || (prot & (PROT_WRITE | PROT_EXEC)) !=
 					       (PROT_WRITE | PROT_EXEC))
 			continue;
-		args[0] = start;
-		args[1] = end - start;
-		args[2] = (uint64_t)prot_armed(prot);
-		if (inject_syscall(mon, t, ARCH_NR_MPROTECT, args, &ret) || ret)
+		if (inject_mprotect(mon, t, start, end - start, prot_armed(prot)))
 			continue;
 		attr.asked = (uint8_t)prot;
 		attr.granted = (uint8_t)prot_armed(prot);
@@ -269,19 +264,7 @@ static void restore_proc(struct emt_monitor *mon, struct proc *p)
 	}
 	if (!worker)
 		return;
-	for (size_t i = 0; i < p->mm->map.n; i++) {
-		const struct region *r = &p->mm->map.v[i];
-
-		if (r->attr.asked == r->attr.granted)
-			continue;
-		args[0] = r->start;
-		args[1] = r->end - r->start;
-		args[2] = r->attr.asked;
-		if (inject_syscall(mon, worker, ARCH_NR_MPROTECT, args, &ret) || ret)
-			emt_log(mon, EMT_LOG_ERROR, "cannot restore 0x%llx in %d",
-				(unsigned long long)r->start, p->pid);
-	}
-	regions_clear(&p->mm->map);
+	inject_restore_asked(mon, worker);
 	if (p->mm->tramp && p->mm->refs == 1) {
 		args[0] = p->mm->tramp;
 		args[1] = ARCH_TRAMP_SIZE;

@@ -60,8 +60,6 @@ static int flip(struct emt_monitor *mon, struct thread *t,
 		const struct fault *f, int prot)
 {
 	struct mm_space *mm = t->proc->mm;
-	uint64_t args[6] = { f->page, EMT_PAGE_SIZE, (uint64_t)prot, 0, 0, 0 };
-	int64_t ret = 0;
 	int rc;
 
 	set_page_granted(mm, f->page, prot);
@@ -70,7 +68,7 @@ static int flip(struct emt_monitor *mon, struct thread *t,
 	if ((f->attr.asked & PROT_WRITE) && !(prot & PROT_WRITE))
 		kwrite_watch(mon, t);
 	if (shared_memory(t))
-		rc = inject_syscall(mon, t, ARCH_NR_MPROTECT, args, &ret) ?: (int)ret;
+		rc = inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, prot);
 	else
 		rc = inject_flip(mon, t, &f->regs, f->page, EMT_PAGE_SIZE, prot);
 	if (rc)
@@ -105,12 +103,10 @@ static void smc_step(struct emt_monitor *mon, struct thread *t,
 		     const struct fault *f)
 {
 	struct mm_space *mm = t->proc->mm;
-	uint64_t args[6] = { f->page, EMT_PAGE_SIZE, f->attr.asked, 0, 0, 0 };
 	int after = prot_after_write(f->attr.asked);
-	int64_t ret;
 	int rc;
 
-	if (inject_syscall(mon, t, ARCH_NR_MPROTECT, args, &ret))
+	if (inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, f->attr.asked))
 		return;
 	rc = inject_step(mon, t);
 	if (rc == -EFAULT &&
@@ -118,8 +114,7 @@ static void smc_step(struct emt_monitor *mon, struct thread *t,
 		rc = -ESRCH;
 	if (rc == -ESRCH)
 		return;
-	args[2] = (uint64_t)after;
-	inject_syscall(mon, t, ARCH_NR_MPROTECT, args, &ret);
+	inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, after);
 	set_page_granted(mm, f->page, after);
 	event_flip(mon, t, f->page, EMT_PAGE_SIZE, f->attr.granted, after);
 	/* The write reached another protected page: handle that fault; the
@@ -202,10 +197,7 @@ static enum stale is_stale(struct thread *t, const struct fault *f, bool fetch)
 static void resync(struct emt_monitor *mon, struct thread *t,
 		   const struct fault *f)
 {
-	uint64_t args[6] = { f->page, EMT_PAGE_SIZE, f->attr.granted, 0, 0, 0 };
-	int64_t ret;
-
-	if (inject_syscall(mon, t, ARCH_NR_MPROTECT, args, &ret) == -ESRCH)
+	if (inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, f->attr.granted) == -ESRCH)
 		return;
 	thread_resume(mon, t, 0);
 }

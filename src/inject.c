@@ -122,8 +122,8 @@ int inject_syscall(struct emt_monitor *mon, struct thread *t, long nr,
 	return rc;
 }
 
-static int inject_mprotect(struct emt_monitor *mon, struct thread *t,
-			   uint64_t addr, uint64_t len, int prot)
+int inject_mprotect(struct emt_monitor *mon, struct thread *t, uint64_t addr,
+		    uint64_t len, int prot)
 {
 	uint64_t args[6] = { addr, len, (uint64_t)prot, 0, 0, 0 };
 	int64_t ret = 0;
@@ -163,6 +163,21 @@ bool inject_in_tramp(const struct thread *t, uint64_t pc)
 	uint64_t base = t->proc->mm->tramp;
 
 	return base && pc >= base && pc < base + ARCH_TRAMP_CODE_SIZE;
+}
+
+void inject_restore_asked(struct emt_monitor *mon, struct thread *t)
+{
+	struct region_map *map = &t->proc->mm->map;
+
+	for (size_t i = 0; i < map->n; i++) {
+		const struct region *r = &map->v[i];
+
+		if (r->attr.asked != r->attr.granted &&
+		    inject_mprotect(mon, t, r->start, r->end - r->start, r->attr.asked))
+			emt_log(mon, EMT_LOG_ERROR, "cannot restore 0x%llx in %d",
+				(unsigned long long)r->start, t->proc->pid);
+	}
+	regions_clear(map);
 }
 
 void inject_leave_tramp(struct emt_monitor *mon, struct thread *t)

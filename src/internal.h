@@ -244,6 +244,9 @@ bool faults_on_segv(struct emt_monitor *mon, struct thread *t);
 /* inject.c */
 int inject_syscall(struct emt_monitor *mon, struct thread *t, long nr,
 		   const uint64_t args[6], int64_t *ret);
+/* mprotect in t, synchronously: 0, -ESRCH (t is gone) or the call's -errno. */
+int inject_mprotect(struct emt_monitor *mon, struct thread *t, uint64_t addr,
+		    uint64_t len, int prot);
 int inject_flip(struct emt_monitor *mon, struct thread *t,
 		const arch_regs *saved, uint64_t addr, uint64_t len, int prot);
 int inject_setup_tramp(struct emt_monitor *mon, struct thread *t);
@@ -254,6 +257,9 @@ int inject_filter(struct emt_monitor *mon, struct thread *t,
 int inject_step(struct emt_monitor *mon, struct thread *t);
 bool inject_in_tramp(const struct thread *t, uint64_t pc);
 void inject_release_slot(struct thread *t);
+/* Give every tracked page of t's address space the protection the
+ * program asked for, and forget them. */
+void inject_restore_asked(struct emt_monitor *mon, struct thread *t);
 /* Single-step t until it is out of its trampoline slot. */
 void inject_leave_tramp(struct emt_monitor *mon, struct thread *t);
 

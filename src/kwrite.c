@@ -92,21 +92,21 @@ static int unprotect_span(struct emt_monitor *mon, struct thread *t,
 		return 0;
 	while (at < end) {
 		const struct region *r = regions_next(map, at);
-		uint64_t args[6] = { 0 };
-		int64_t ret;
+		uint64_t start, len;
+		int prot;
 
 		if (!r || r->start >= EMT_PAGE_UP(end))
 			break;
 		at = r->end;
 		if (!(r->attr.asked & PROT_WRITE) || (r->attr.granted & PROT_WRITE))
 			continue;
-		args[0] = r->start > s->addr ? r->start : EMT_PAGE_DOWN(s->addr);
-		args[1] = (r->end < EMT_PAGE_UP(end) ? r->end : EMT_PAGE_UP(end)) - args[0];
-		args[2] = (uint64_t)prot_after_write(r->attr.asked);
-		event_flip(mon, t, args[0], args[1], r->attr.granted, (int)args[2]);
-		if (inject_syscall(mon, t, ARCH_NR_MPROTECT, args, &ret))
+		start = r->start > s->addr ? r->start : EMT_PAGE_DOWN(s->addr);
+		len = (r->end < EMT_PAGE_UP(end) ? r->end : EMT_PAGE_UP(end)) - start;
+		prot = prot_after_write(r->attr.asked);
+		event_flip(mon, t, start, len, r->attr.granted, prot);
+		if (inject_mprotect(mon, t, start, len, prot) == -ESRCH)
 			return -ESRCH;
-		regions_update(map, args[0], args[0] + args[1], writable_again, &flipped);
+		regions_update(map, start, start + len, writable_again, &flipped);
 	}
 	return flipped;
 }

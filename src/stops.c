@@ -115,21 +115,7 @@ static struct proc *child_proc(struct emt_monitor *mon, struct thread *parent,
 /* Put a not-followed child's pages back to what it asked for. */
 static void unarm_proc(struct emt_monitor *mon, struct thread *t)
 {
-	struct region_map *map = &t->proc->mm->map;
-	uint64_t args[6] = { 0 };
-	int64_t ret;
-
-	for (size_t i = 0; i < map->n; i++) {
-		const struct region *r = &map->v[i];
-
-		if (r->attr.asked == r->attr.granted)
-			continue;
-		args[0] = r->start;
-		args[1] = r->end - r->start;
-		args[2] = r->attr.asked;
-		inject_syscall(mon, t, ARCH_NR_MPROTECT, args, &ret);
-	}
-	regions_clear(map);
+	inject_restore_asked(mon, t);
 }
 
 static void start_child(struct emt_monitor *mon, struct thread *c)
