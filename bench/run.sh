@@ -42,6 +42,7 @@ for f in "$EMT" "$B/runner" "$B/floor" "$B/syscalls" "$B/cycle" "$B/jit"; do
 done
 
 TMP=$(mktemp -d /tmp/emt-bench.XXXXXX) || exit 2
+OUT_ROUND=0
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
@@ -100,7 +101,10 @@ round() {
 	measure "$place" cycle native inner "$LIMIT" "${P[@]}" "$B/cycle" wx "$N_CYCLE"
 	measure "$place" cycle-mprotect native inner "$LIMIT" "${P[@]}" "$B/cycle" mprotect "$N_CYCLE"
 	measure "$place" cycle emt inner "$LIMIT" "${P[@]}" "$EMT" -q -- "$B/cycle" wx "$N_CYCLE"
-	rm -rf "$out"
+	# A fresh directory each round, removed only at the end: ext4 is slow
+	# to hand out inodes of files deleted a moment ago, which would charge
+	# emt for the previous round's clean-up.
+	out=$TMP/out.$place.$((++OUT_ROUND))
 	if measure "$place" cycle emt-o inner "$LIMIT" "${P[@]}" "$EMT" -q -o "$out" -- \
 		"$B/cycle" wx "$N_CYCLE"; then
 		# Every round runs new code: as many captures as cycles.
@@ -108,7 +112,6 @@ round() {
 		[ "${n:-0}" = "$N_CYCLE" ] ||
 			note "$place/cycle/emt-o: ${n:-0} exec events for $N_CYCLE cycles"
 	fi
-	rm -rf "$out"
 
 	measure "$place" jit native inner "$LIMIT" "${P[@]}" "$B/jit" "$N_JIT"
 	measure "$place" jit emt inner "$LIMIT" "${P[@]}" "$EMT" -q -- "$B/jit" "$N_JIT"
