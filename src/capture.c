@@ -38,14 +38,13 @@ void capture_exec(struct emt_monitor *mon, struct thread *t,
 	ev->origin = r->attr.origin;
 	ev->written_via = r->attr.writer;
 	arch_regs_to_event(regs, &ev->registers);
-	ev->bytes = malloc(EMT_PAGE_SIZE);
-	rc = ev->bytes ? mem_read(mon, t->proc, page, ev->bytes, EMT_PAGE_SIZE)
-		       : -ENOMEM;
+	rc = event_page_buffer(ev) ? mem_read(mon, t->proc, page, ev->bytes,
+					      EMT_PAGE_SIZE)
+				   : -ENOMEM;
 	if (rc) {
 		emt_log(mon, EMT_LOG_WARN, "capture of 0x%llx in %d failed: %d",
 			(unsigned long long)page, t->proc->pid, rc);
-		free(ev->bytes);
-		ev->bytes = NULL;
+		ev->bytes = NULL; /* the buffer stays with the event for reuse */
 		ev->capture_error = rc;
 	} else {
 		hash_bytes(ev->bytes, EMT_PAGE_SIZE, ev->sha256);

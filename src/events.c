@@ -4,6 +4,59 @@
 
 #include "internal.h"
 
+/* Freed events, with their page buffer, wait here for reuse, so a fault
+ * in steady state allocates nothing. Shared by all monitors: events may
+ * be freed after their monitor. */
+#define POOL_MAX 256
+
+struct event_box {
+	struct emt_event ev;   /* first: the user holds &box->ev */
+	uint8_t *page;         /* EMT_PAGE_SIZE buffer, kept across reuse */
+};
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct event_box *pool[POOL_MAX];
+static size_t pool_n;
+
+static struct event_box *box_of(struct emt_event *ev)
+{
+	return (struct event_box *)ev;
+}
+
+static struct event_box *pool_take(void)
+{
+	struct event_box *box = NULL;
+
+	pthread_mutex_lock(&pool_lock);
+	if (pool_n)
+		box = pool[--pool_n];
+	pthread_mutex_unlock(&pool_lock);
+	return box;
+}
+
+static bool pool_give(struct event_box *box)
+{
+	bool kept = false;
+
+	pthread_mutex_lock(&pool_lock);
+	if (pool_n < POOL_MAX) {
+		pool[pool_n++] = box;
+		kept = true;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	return kept;
+}
+
+uint8_t *event_page_buffer(struct emt_event *ev)
+{
+	struct event_box *box = box_of(ev);
+
+	if (!box->page)
+		box->page = malloc(EMT_PAGE_SIZE);
+	ev->bytes = box->page;
+	return ev->bytes;
+}
+
 bool event_wanted(const struct emt_monitor *mon, enum emt_event_type type)
 {
 	return mon->opts.event_mask & EMT_EVENT_MASK(type);
@@ -12,8 +65,14 @@ bool event_wanted(const struct emt_monitor *mon, enum emt_event_type type)
 struct emt_event *event_new(struct emt_monitor *mon, enum emt_event_type type,
 			    const struct thread *t)
 {
-	struct emt_event *ev = calloc(1, sizeof(*ev));
+	struct event_box *box = pool_take();
+	struct emt_event *ev;
 
+	if (!box)
+		box = calloc(1, sizeof(*box));
+	if (box)
+		box->ev = (struct emt_event){ 0 };
+	ev = box ? &box->ev : NULL;
 	if (!ev) {
 		emt_log(mon, EMT_LOG_ERROR, "out of memory for an event");
 		return NULL;
@@ -72,8 +131,10 @@ void event_process(struct emt_monitor *mon, pid_t pid, pid_t parent,
 
 void emt_event_free(struct emt_event *event)
 {
-	if (!event)
+	struct event_box *box = box_of(event);
+
+	if (!event || pool_give(box))
 		return;
-	free(event->bytes);
-	free(event);
+	free(box->page);
+	free(box);
 }

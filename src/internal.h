@@ -162,6 +162,8 @@ size_t queue_drain(struct event_queue *q, enum emt_event_type type,
 /* events.c */
 struct emt_event *event_new(struct emt_monitor *mon, enum emt_event_type type,
 			    const struct thread *t);
+/* The event's EMT_PAGE_SIZE buffer for captured bytes, reused if pooled. */
+uint8_t *event_page_buffer(struct emt_event *ev);
 bool event_wanted(const struct emt_monitor *mon, enum emt_event_type type);
 void event_emit(struct emt_monitor *mon, struct emt_event *ev);
 void event_flip(struct emt_monitor *mon, const struct thread *t, uint64_t addr,
