@@ -142,10 +142,29 @@ static void resume_settled(struct emt_monitor *mon, struct thread *t)
 	thread_resume(mon, t, 0);
 }
 
+/* The thread group of pid: a thread's id names its whole process. */
+static pid_t tgid_of(pid_t pid)
+{
+	char path[64], line[128];
+	pid_t tgid = pid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return pid;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
 int tracee_attach(struct emt_monitor *mon)
 {
+	pid_t pid = tgid_of(mon->opts.pid);
 	struct mm_space *mm = mm_new();
-	struct proc *p = mm ? proc_add(mon, mon->opts.pid, mm) : NULL;
+	struct proc *p = mm ? proc_add(mon, pid, mm) : NULL;
 	struct thread *leader;
 	int rc;
 
@@ -153,7 +172,7 @@ int tracee_attach(struct emt_monitor *mon)
 		mm_put(mm);
 		return -ENOMEM;
 	}
-	mon->main_pid = mon->opts.pid;
+	mon->main_pid = pid;
 	mon->syscall_mode = true;
 	rc = seize_tasks(mon, p);
 	if (rc < 0)
