@@ -221,11 +221,8 @@ static void detach_stop(struct emt_monitor *mon, pid_t tid, int status)
 		ptrace(PTRACE_INTERRUPT, tid, 0, 0);
 	} else if (event == 0 && sig != SIGTRAP) {
 		siginfo_t si;
-		bool ours = sig == SIGSEGV &&
-			    ptrace(PTRACE_GETSIGINFO, tid, 0, &si) == 0 &&
-			    si.si_code == SEGV_ACCERR &&
-			    regions_find(&t->proc->mm->map,
-					 (uint64_t)(uintptr_t)si.si_addr);
+		bool ours = ptrace(PTRACE_GETSIGINFO, tid, 0, &si) == 0 &&
+			    faults_on_tracked(t, &si);
 		/* An emt fault needs no delivery: the instruction succeeds
 		 * once the protections are restored. */
 		if (!ours && !t->deliver_sig) {
@@ -244,14 +241,11 @@ static bool any_running(struct emt_monitor *mon)
 	return false;
 }
 
-static void stop_all(struct emt_monitor *mon)
+static void wait_all_stopped(struct emt_monitor *mon)
 {
 	int status;
 	pid_t tid;
 
-	for_each_thread(mon, t)
-		if (t->state == THREAD_RUNNING || t->state == THREAD_LISTENING)
-			ptrace(PTRACE_INTERRUPT, t->tid, 0, 0);
 	while (any_running(mon)) {
 		tid = waitpid(-1, &status, __WALL | __WNOTHREAD);
 		if (tid < 0 && errno == EINTR)
@@ -265,6 +259,57 @@ static void stop_all(struct emt_monitor *mon)
 		struct thread *t = thread_find(mon, tid);
 		if (t && t->state == THREAD_RUNNING)
 			ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+	}
+}
+
+/* A thread interrupted just after it faulted on a page emt stripped still
+ * has emt's SIGSEGV queued: the interrupt trap is taken before signals are
+ * dequeued (get_signal() in kernel/signal.c). Detached like that, the
+ * program would die of it. PTRACE_PEEKSIGINFO reads the thread's private
+ * queue without dequeuing.
+ */
+static bool own_fault_queued(const struct thread *t)
+{
+	struct __ptrace_peeksiginfo_args args = { .off = 0, .flags = 0, .nr = 8 };
+	siginfo_t queued[8];
+	long n = ptrace(PTRACE_PEEKSIGINFO, t->tid, &args, queued);
+
+	for (long i = 0; i < n; i++)
+		if (faults_on_tracked(t, &queued[i]))
+			return true;
+	return false;
+}
+
+/* Resumes the threads with emt's SIGSEGV queued: a synchronous signal is
+ * dequeued before the thread returns to user mode, so each stops at its
+ * signal-delivery-stop, where detach_stop drops it. */
+static int resume_own_faults(struct emt_monitor *mon)
+{
+	int n = 0;
+
+	for_each_thread(mon, t) {
+		if (t->state != THREAD_STOPPED || !t->proc || !own_fault_queued(t))
+			continue;
+		if (ptrace(PTRACE_CONT, t->tid, 0, 0) == 0) {
+			t->state = THREAD_RUNNING;
+			n++;
+		}
+	}
+	return n;
+}
+
+static void stop_all(struct emt_monitor *mon)
+{
+	for_each_thread(mon, t)
+		if (t->state == THREAD_RUNNING || t->state == THREAD_LISTENING)
+			ptrace(PTRACE_INTERRUPT, t->tid, 0, 0);
+	/* Each round drops at least one queued SIGSEGV; a thread cannot
+	 * queue a new one while stopped. The bound only guards a kernel
+	 * that reports otherwise. */
+	for (int round = 0; round < 16; round++) {
+		wait_all_stopped(mon);
+		if (!resume_own_faults(mon))
+			break;
 	}
 }
 

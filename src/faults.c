@@ -148,12 +148,18 @@ static void on_write_fault(struct emt_monitor *mon, struct thread *t,
 	thread_resume(mon, t, 0);
 }
 
+bool faults_on_tracked(const struct thread *t, const siginfo_t *si)
+{
+	return si->si_signo == SIGSEGV && si->si_code == SEGV_ACCERR &&
+	       regions_find(&t->proc->mm->map, (uint64_t)(uintptr_t)si->si_addr);
+}
+
 static bool classify(struct thread *t, const siginfo_t *si, struct fault *f)
 {
 	const struct region *r;
 
 	f->si = *si;
-	if (si->si_signo != SIGSEGV || si->si_code != SEGV_ACCERR)
+	if (!faults_on_tracked(t, si))
 		return false;
 	f->addr = (uint64_t)(uintptr_t)f->si.si_addr;
 	f->page = EMT_PAGE_DOWN(f->addr);

@@ -242,6 +242,9 @@ int alias_copy(struct mm_space *dst, const struct mm_space *src);
 
 /* faults.c */
 bool faults_on_segv(struct emt_monitor *mon, struct thread *t);
+/* Whether si is an access fault on a page emt tracks: emt's doing
+ * while emt strips rights, needing no delivery once they are restored. */
+bool faults_on_tracked(const struct thread *t, const siginfo_t *si);
 
 /* inject.c */
 int inject_syscall(struct emt_monitor *mon, struct thread *t, long nr,

@@ -163,12 +163,55 @@ static void launch_settled(struct emt_monitor *mon)
 		set_start_result(mon, stops_exec_error(mon) ?: -ECHILD);
 }
 
+/* One stop that waitpid reported. */
+struct reported {
+	pid_t tid;
+	int status;
+};
+
+#define BATCH_MAX 256
+
+/* Collects every stop the kernel has ready, blocking for the first.
+ * waitpid(-1) scans the tracer's tracees newest first, so a thread that
+ * stops again as soon as it is resumed would be reported before older
+ * threads for ever; handling a whole batch before waiting again gives
+ * every stopped thread its turn. Returns the count, or -errno. */
+static int wait_batch(struct reported *batch)
+{
+	int n = 0, flags = __WALL | __WNOTHREAD;
+	pid_t tid;
+
+	while (n < BATCH_MAX) {
+		tid = waitpid(-1, &batch[n].status, flags);
+		if (tid < 0 && errno == EINTR)
+			continue;
+		if (tid <= 0)
+			break;
+		batch[n++].tid = tid;
+		flags |= WNOHANG;
+	}
+	return n ? n : -errno;
+}
+
+static void handle_batch(struct emt_monitor *mon, const struct reported *batch, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (batch[i].tid == mon->wake_pid) {
+			mon->wake_pid = 0;
+			continue;
+		}
+		stops_handle(mon, batch[i].tid, batch[i].status);
+		stops_reap(mon);
+		launch_settled(mon);
+	}
+}
+
 static void trace_loop(struct emt_monitor *mon)
 {
+	struct reported batch[BATCH_MAX];
 	enum emt_stop_mode mode;
 	bool stopping = false;
-	int status;
-	pid_t tid;
+	int n;
 
 	while (mon->n_threads > 0) {
 		if (!stopping && stop_requested(mon, &mode)) {
@@ -176,18 +219,10 @@ static void trace_loop(struct emt_monitor *mon)
 			handle_stop_request(mon, mode);
 			continue;
 		}
-		tid = waitpid(-1, &status, __WALL | __WNOTHREAD);
-		if (tid < 0 && errno == EINTR)
-			continue;
-		if (tid < 0)
+		n = wait_batch(batch);
+		if (n < 0)
 			break;
-		if (tid == mon->wake_pid) {
-			mon->wake_pid = 0;
-			continue;
-		}
-		stops_handle(mon, tid, status);
-		stops_reap(mon);
-		launch_settled(mon);
+		handle_batch(mon, batch, n);
 	}
 }
 

@@ -24,7 +24,8 @@ struct output {
 	int events_fd;
 	struct json pending;
 	struct capstore *captures;
-	int error; /* first events.jsonl error, reported once */
+	int error; /* first events.jsonl error */
+	bool reported; /* an error was printed: the user sees one line */
 };
 
 static int open_dir(const char *dir)
@@ -118,10 +119,11 @@ int output_open(const char *dir, struct output **outp)
 
 static int fail(struct output *out, int err)
 {
-	if (!out->error) {
-		out->error = err;
+	if (!out->error && !out->reported)
 		diag("writing %s/events.jsonl: %s", out->dir, strerror(-err));
-	}
+	if (!out->error)
+		out->error = err;
+	out->reported = true;
 	return err;
 }
 
@@ -148,8 +150,10 @@ int output_event(struct output *out, const struct emt_event *ev)
 	 * records queued before it are still written out on close. */
 	if (ev->type == EMT_EVENT_EXEC && !ev->capture_error && ev->bytes) {
 		rc = capstore_put(out->captures, ev->sha256, ev->bytes, ev->len);
-		if (rc < 0)
+		if (rc < 0) {
+			out->reported = true; /* capstore said why */
 			return rc;
+		}
 	}
 	event_json(&out->pending, ev);
 	if (out->pending.oom || out->pending.len >= FLUSH_THRESHOLD)

@@ -14,7 +14,102 @@ program_case() {
 
 t_python_ctypes() {
 	command -v python3 >/dev/null || skip "python3 not installed"
-	program_case python3 "$TESTS/programs/ctypes_jit.py"
+	program_case python3 "$TESTS/programs/ctypes_jit.py" "$@"
+}
+
+t_luajit() {
+	command -v luajit >/dev/null || skip "luajit not installed"
+	program_case luajit "$TESTS/programs/hot.lua"
+}
+
+# lli, or the newest lli-N (not lli-child-target-N).
+find_lli() {
+	local f best="" n=-1
+	command -v lli 2>/dev/null && return 0
+	for f in /usr/bin/lli-[0-9]*; do
+		[ -x "$f" ] && [ "${f##*-}" -gt "$n" ] && best=$f n=${f##*-}
+	done
+	[ -n "$best" ] && echo "$best"
+}
+
+t_lli() {
+	local lli version
+	lli=$(find_lli) || skip "lli not installed"
+	version=$("$lli" --version | sed -n 's/.*LLVM version \([0-9]*\).*/\1/p')
+	# Typed pointers until LLVM 14, opaque ones from 15 (only, from 17).
+	if [ "${version:-0}" -ge 15 ]; then
+		cat >hello.ll <<-'EOF'
+		@.str = private unnamed_addr constant [13 x i8] c"hello, lli!\0A\00"
+		declare i32 @printf(ptr, ...)
+		define i32 @main() {
+		  %r = call i32 (ptr, ...) @printf(ptr @.str)
+		  ret i32 0
+		}
+		EOF
+	else
+		cat >hello.ll <<-'EOF'
+		@.str = private unnamed_addr constant [13 x i8] c"hello, lli!\0A\00"
+		declare i32 @printf(i8*, ...)
+		define i32 @main() {
+		  %p = getelementptr inbounds [13 x i8], [13 x i8]* @.str, i64 0, i64 0
+		  %r = call i32 (i8*, ...) @printf(i8* %p)
+		  ret i32 0
+		}
+		EOF
+	fi
+	program_case "$lli" hello.ll
+	grep -qx 'hello, lli!' emt.out || fail "lli printed: $(head -c 200 emt.out)"
+}
+
+t_ruby_yjit() {
+	command -v ruby >/dev/null || skip "ruby not installed"
+	ruby --yjit -e 'exit(defined?(RubyVM::YJIT) && RubyVM::YJIT.enabled? ? 0 : 1)' \
+		>/dev/null 2>&1 || skip "ruby has no YJIT"
+	program_case ruby --yjit "$TESTS/programs/hot.rb"
+}
+
+# The script says whether the JIT compiled it; captures are expected only
+# then. file_update_protection=0: a script changed in the last 2 seconds
+# is otherwise kept out of the cache, and out of the JIT.
+t_php_jit() {
+	command -v php >/dev/null || skip "php not installed"
+	local php=(php -d opcache.enable_cli=1 -d opcache.jit_buffer_size=16M
+		-d opcache.jit=tracing -d opcache.file_update_protection=0)
+	"${php[@]}" -r 'exit(function_exists("opcache_get_status") ? 0 : 1);' \
+		>/dev/null 2>&1 || skip "php has no opcache"
+	need_emt
+	run_native "${php[@]}" "$TESTS/programs/hot.php"
+	[ "$(cat native.rc)" = 0 ] || { show stderr native.err; fail "php fails natively"; }
+	run_emt -- "${php[@]}" "$TESTS/programs/hot.php"
+	compare_runs
+	if grep -qx 'jit active' native.out; then
+		check_events --min-exec=1
+	else
+		echo "the JIT is not active: only the output is compared"
+		check_events
+	fi
+}
+
+UPX_DIR=$TESTS/../../shared/fixtures/upx
+
+# upx_case PROGRAM ARGS... — a UPX-packed program from $UPX_DIR.
+upx_case() {
+	local prog=$UPX_DIR/$1
+	shift
+	[ -d "$UPX_DIR" ] || skip "no $UPX_DIR"
+	[ -x "$prog" ] || skip "no $prog"
+	program_case "$prog" "$@"
+}
+
+# /usr rather than /: the listing shows times, and /tmp changes.
+t_upx_ls() {
+	upx_case ls.upx -la /usr
+}
+
+t_upx_hello() {
+	upx_case hello-dyn.upx
+	grep -qx 'hello from packed binary, s=155001072592992384' emt.out ||
+		fail "hello-dyn.upx printed: $(head -c 200 emt.out)"
 }
 
 t_java() {
@@ -49,6 +144,14 @@ t_grep_p() {
 }
 
 register "python3 ctypes JIT" t_python_ctypes
+register "python3 ctypes: RW mmap, mprotect R-X" t_python_ctypes flip
+register "python3 ctypes: memfd mapped RW and R-X" t_python_ctypes memfd
+register "luajit hot loop" t_luajit
+register "lli running LLVM IR hello" t_lli
+register "ruby --yjit hot loop" t_ruby_yjit
+register "php tracing JIT hot loop" t_php_jit
+register "UPX-packed ls -la /usr" t_upx_ls
+register "UPX-packed dynamic hello" t_upx_hello
 T_LIMIT=300 register "java hot loop" t_java
 T_LIMIT=300 register "node hot loop and wasm" t_node
 register "pcre2grep with JIT" t_pcre2grep

@@ -168,6 +168,14 @@ def check_exec(ev, outdir):
     if ev.get("origin") not in ORIGINS:
         problem(f"line {n}: bad origin {ev.get('origin')!r}")
         ok = False
+    if "written_via" in ev:
+        via = ev["written_via"]
+        if not is_hex(via) or num(via) % PAGE:
+            problem(f"line {n}: written_via {via!r} is not a page address")
+            ok = False
+        if ev.get("origin") != "alias":
+            problem(f"line {n}: written_via with origin {ev.get('origin')!r}, not alias")
+            ok = False
     regs = ev.get("regs")
     if not isinstance(regs, dict) or any(not is_hex(regs.get(r)) for r in REGS):
         problem(f"line {n}: regs missing or not hex strings: {regs!r}")
@@ -259,6 +267,9 @@ def check_page(key, evs, facts, opts):
         if "origin" in f.f and ev.get("origin") != f.f["origin"]:
             problem(f"{where}: run #{i + 1}: origin {ev.get('origin')!r}, "
                     f"expected {f.f['origin']}")
+        if "via" in f.f and ev.get("written_via") != f.f["via"]:
+            problem(f"{where}: run #{i + 1}: written_via {ev.get('written_via')!r}, "
+                    f"expected {f.f['via']}")
     # Beyond what was announced, the sequence must go on by one from where
     # it stands (from 1 unless a fact says the start is emt's choice).
     free_start = any(f.f.get("from") == "any" for f in facts) or \
@@ -288,6 +299,19 @@ def check_page(key, evs, facts, opts):
                 if num(ev["fault_addr"]) != addr or num(ev["regs"]["rip"]) >= addr:
                     problem(f"{where}: straddling fetch reported with fault_addr "
                             f"{ev['fault_addr']} rip {ev['regs']['rip']}")
+
+
+def check_fair(page_facts, by_page, pct):
+    """Pages run equally hard by their threads get captures in proportion:
+    a page far behind the others belongs to a thread left stopped."""
+    pages = [k for k, fs in page_facts.items() if any(f.kind == "page" for f in fs)]
+    counts = {k: len(by_page.get(k, [])) for k in pages}
+    busiest = max(counts.values(), default=0)
+    for (pid, addr), n in sorted(counts.items()):
+        if n * 100 < busiest * pct:
+            problem(f"pid {pid} page {addr:#x}: {n} captures, the busiest page "
+                    f"has {busiest}: its thread was starved "
+                    f"(counts: {sorted(counts.values())})")
 
 
 def check_wx(fact, events):
@@ -359,6 +383,9 @@ def main():
     ap.add_argument("--no-exec", action="store_true", help="expect no exec event")
     ap.add_argument("--min-exec", type=int, default=0)
     ap.add_argument("--page-min", type=int, default=1)
+    ap.add_argument("--fair", type=int, metavar="PCT",
+                    help="each announced page has at least PCT%% of the "
+                         "captures of the busiest one")
     ap.add_argument("--exit-code", type=int)
     ap.add_argument("--exit-signal")
     ap.add_argument("--summary", action="store_true", help="print counts")
@@ -399,6 +426,8 @@ def main():
             if key not in page_facts:
                 problem(f"unexpected capture: pid {key[0]} page {key[1]:#x} "
                         f"({len(evs)} events, line {evs[0]['_line']})")
+    if opts.fair is not None:
+        check_fair(page_facts, by_page, opts.fair)
     if len(execs) < opts.min_exec:
         problem(f"{len(execs)} exec events, expected at least {opts.min_exec}")
     check_processes(facts, events, opts)

@@ -62,7 +62,9 @@ run_capture() {
 		>"$tag.out" 2>"$tag.err" </dev/null
 	rc=$?
 	echo "$rc" >"$tag.rc"
-	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	# 137 is also the status of a program that kills itself with SIGKILL:
+	# a test expecting that sets KILLED_OK (a hang still ends in 124).
+	if [ "$rc" = 124 ] || { [ "$rc" = 137 ] && [ -z "${KILLED_OK:-}" ]; }; then
 		show "$tag stderr" "$tag.err"
 		fail "$tag run timed out (${RUN_LIMIT}s) or was killed (exit $rc): $*"
 	fi
@@ -78,6 +80,38 @@ run_native() {
 run_emt() {
 	rm -rf "$TDIR/out"
 	run_capture emt "$EMT" -q -o "$TDIR/out" "$@"
+}
+
+# run_emt_watched [EMT OPTIONS] -- PROG ARGS... — run_emt, with emt's peak
+# resident size (VmHWM, in kB) polled while it runs and left in emt.hwm.
+# The peak only grows, so the last reading before emt exits is close to its
+# true peak.
+run_emt_watched() {
+	local pid i hwm peak=0 state
+	rm -rf "$TDIR/out" emt.ann
+	EMT_ANNOUNCE=$TDIR/emt.ann "$EMT" -q -o "$TDIR/out" "$@" >emt.out 2>emt.err </dev/null &
+	pid=$!
+	for ((i = 0; i < RUN_LIMIT * 50; i++)); do
+		hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$pid/status" 2>/dev/null)
+		[ -n "$hwm" ] && peak=$hwm
+		state=$(proc_state "$pid")
+		[ -z "$state" ] || [ "$state" = Z ] && break
+		sleep 0.02
+	done
+	echo "$peak" >emt.hwm
+	wait_child "$pid" 1 || {
+		show "emt stderr" emt.err
+		fail "emt run timed out (${RUN_LIMIT}s): $*"
+	}
+	echo "$WAIT_RC" >emt.rc
+}
+
+# check_hwm KB — emt's peak resident size (from run_emt_watched) is below KB.
+check_hwm() {
+	local peak
+	peak=$(cat emt.hwm)
+	[ "$peak" -gt 0 ] || fail "emt's peak memory was never read"
+	[ "$peak" -lt "$1" ] || fail "emt's peak resident size was $peak kB, limit $1 kB"
 }
 
 # Native and traced runs must be indistinguishable from inside: same
@@ -116,13 +150,15 @@ check_events() {
 
 # The whole comparison for a victim: run natively, run under emt, compare,
 # check the events. Usage: victim_case [-e EMT_OPT]... [-c CHECK_OPT]...
-# VICTIM ARGS...
+# [-m KB] VICTIM ARGS... With -m, emt's peak resident size must stay
+# below KB kB.
 victim_case() {
-	local emt_opts=() check_opts=() v
+	local emt_opts=() check_opts=() v hwm_limit=
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-e) emt_opts+=("$2"); shift 2 ;;
 		-c) check_opts+=("$2"); shift 2 ;;
+		-m) hwm_limit=$2; shift 2 ;;
 		*) break ;;
 		esac
 	done
@@ -132,13 +168,18 @@ victim_case() {
 	need_victim "$v"
 	run_native "$VICTIMS/$v" "$@"
 	case $(cat native.rc) in
-	0 | 7 | 139) ;;
+	0 | 7 | 137 | 139) ;;
 	*)
 		show "native stderr" native.err
 		fail "$v fails natively (exit $(cat native.rc)): the victim is broken"
 		;;
 	esac
-	run_emt "${emt_opts[@]}" -- "$VICTIMS/$v" "$@"
+	if [ -n "$hwm_limit" ]; then
+		run_emt_watched "${emt_opts[@]}" -- "$VICTIMS/$v" "$@"
+		check_hwm "$hwm_limit"
+	else
+		run_emt "${emt_opts[@]}" -- "$VICTIMS/$v" "$@"
+	fi
 	grep -q '^start ' emt.ann 2>/dev/null || {
 		show "emt stderr" emt.err
 		fail "the victim announced nothing under emt: did it run?"

@@ -36,11 +36,13 @@ int main(void)
 	page = map_rwx(VICTIM_PAGE);
 	run_ret_imm(page, 1, 1, "wx_map");
 
+	attach_and_release(getpid(), "self");
+	attach_and_release(getppid(), "parent");
+	/* Last: natively it makes the parent our tracer, and a parent we
+	 * trace that traces us would deadlock at our next signal. */
 	(void)ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 	printf("PTRACE_TRACEME returned\n");
 	fflush(stdout);
-	attach_and_release(getpid(), "self");
-	attach_and_release(getppid(), "parent");
 
 	run_ret_imm(page + 64, 2, 2, "wx_map");
 	announce_execs(page, 2, 0);

@@ -15,10 +15,11 @@
  *   start  pid=P [parent=Q]              a process of the victim started
  *   wx     pid=P call=mmap|mprotect addr=A len=L
  *                                         a W+X request that succeeded
- *   code   pid=P addr=A seq=N|any sha256=H [origin=O]
+ *   code   pid=P addr=A seq=N|any sha256=H [origin=O] [via=W]
  *                                         page A is about to run with this
  *                                         content, for the N-th time since
- *                                         it was last written
+ *                                         it was last written (through
+ *                                         page W of another view)
  *   execs  pid=P addr=A n=N|N+ [from=any] how many captures page A gets
  *   last   pid=P addr=A sha256=H          content of page A at its last run
  *   execve pid=P                          about to replace its image
@@ -198,20 +199,30 @@ static inline void announce_wx(const char *call, const void *addr, size_t len)
 		 (unsigned long)addr, len);
 }
 
-/* Page `page` is about to run for the seq-th time (0: any). Hashes it now,
- * so call it after the last write and before the jump. */
-static inline void announce_code(const void *page, unsigned long seq, const char *origin)
+/* Page `page` is about to run for the seq-th time (0: any), its content
+ * written through the page `via` of another view of the same memory (NULL:
+ * through itself). Hashes it now, so call it after the last write and
+ * before the jump. */
+static inline void announce_code_via(const void *page, unsigned long seq, const char *origin,
+				     const void *via)
 {
-	char hex[65], seqs[24];
+	char hex[65], seqs[24], vias[40] = "";
 
 	victim_sha256_hex(page, VICTIM_PAGE, hex);
 	if (seq)
 		snprintf(seqs, sizeof(seqs), "%lu", seq);
 	else
 		snprintf(seqs, sizeof(seqs), "any");
-	announce("code pid=%d addr=%#lx seq=%s sha256=%s%s%s", (int)getpid(),
+	if (via)
+		snprintf(vias, sizeof(vias), " via=%#lx", (unsigned long)via);
+	announce("code pid=%d addr=%#lx seq=%s sha256=%s%s%s%s", (int)getpid(),
 		 (unsigned long)page, seqs, hex, origin ? " origin=" : "",
-		 origin ? origin : "");
+		 origin ? origin : "", vias);
+}
+
+static inline void announce_code(const void *page, unsigned long seq, const char *origin)
+{
+	announce_code_via(page, seq, origin, NULL);
 }
 
 /* Page `page` is captured exactly n times (at least n if at_least). */

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Four threads rewriting and running their own RWX page without pause, to
+ * attach to and detach from while they run: the detach lands in the middle
+ * of write faults, exec faults and flips of several threads at once.
+ *
+ * usage: busy_mt [-m] [-t SECONDS]
+ *
+ * Announces its pages and "ready", then runs until SIGUSR1 or SECONDS
+ * (default 30), checking every result. With -m it then checks that every
+ * page is rwx again in /proc/self/maps (emt has detached); every page must
+ * still be writable and run. Prints a result that does not depend on
+ * timing; exit 0 when everything held.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "victim.h"
+
+#define THREADS 4
+
+static uint8_t *pages[THREADS];
+static atomic_int stop;
+static atomic_long errors;
+static volatile sig_atomic_t got_usr1;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	got_usr1 = 1;
+}
+
+static int run_once(uint8_t *page, uint32_t v)
+{
+	/* Few distinct contents, so that emt stores few distinct captures
+	 * however many runs it sees. */
+	uint8_t *fn = page + (v % 16) * 64;
+
+	emit_ret_imm(fn, v % 64);
+	return call_code(fn) == (int)(v % 64) ? 0 : -1;
+}
+
+static void *busy(void *arg)
+{
+	uint8_t *page = arg;
+
+	for (uint32_t v = 1; !atomic_load_explicit(&stop, memory_order_relaxed); v++)
+		if (run_once(page, v))
+			atomic_fetch_add(&errors, 1);
+	return NULL;
+}
+
+static int page_is_rwx(const void *addr)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	unsigned long lo, hi, a = (unsigned long)addr;
+	char line[512], perms[5] = "";
+	int found = 0;
+
+	if (!f)
+		victim_die("/proc/self/maps");
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 && lo <= a && a < hi;
+	fclose(f);
+	return found && strncmp(perms, "rwx", 3) == 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct timespec nap = { 0, 10 * 1000 * 1000 }, t0, t;
+	pthread_t th[THREADS];
+	double limit = 30;
+	int i, bad = 0, opt, check_maps = 0;
+
+	while ((opt = getopt(argc, argv, "mt:")) != -1) {
+		if (opt == 'm')
+			check_maps = 1;
+		else if (opt == 't')
+			limit = atof(optarg);
+		else
+			victim_fail("usage: busy_mt [-m] [-t SECONDS]");
+	}
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL) < 0)
+		victim_die("sigaction");
+	announce_start();
+	for (i = 0; i < THREADS; i++) {
+		pages[i] = map_rwx(VICTIM_PAGE);
+		announce("page pid=%d addr=%#lx", (int)getpid(), (unsigned long)pages[i]);
+		if (pthread_create(&th[i], NULL, busy, pages[i]))
+			victim_fail("pthread_create");
+	}
+	announce_ready();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		nanosleep(&nap, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (!got_usr1 && (double)(t.tv_sec - t0.tv_sec) < limit);
+	atomic_store(&stop, 1);
+	for (i = 0; i < THREADS; i++)
+		pthread_join(th[i], NULL);
+
+	for (i = 0; i < THREADS; i++) {
+		if (check_maps && !page_is_rwx(pages[i])) {
+			printf("page %d is not rwx in /proc/self/maps\n", i);
+			bad = 1;
+		}
+		if (run_once(pages[i], 0xfeed))
+			bad = 1;
+	}
+	if (atomic_load(&errors)) {
+		printf("%ld wrong results\n", atomic_load(&errors));
+		bad = 1;
+	}
+	printf(bad ? "busy FAILED\n" : "busy ok\n");
+	return bad;
+}
