@@ -140,24 +140,24 @@ ref_line() {
 	printf '%-9s %-24s %11s %11s\n' "$1" "$2" '' "$(fmt_time "$3")"
 }
 
+# syscall_report CASE TITLE: a syscall loop beside the PTRACE_SYSCALL floor.
+syscall_report() {
+	local place fsys
+
+	header "$2"
+	for place in "${PLACES[@]}"; do
+		fsys=$(median "$place/floor-syscall/native")
+		row fmt_time "$place" "$1" emt "emt -q"
+		row fmt_time "$place" "$1" emt-nosec "emt -q --no-seccomp" "$fsys"
+		ref_line "$place" "floor: PTRACE_SYSCALL" "$fsys"
+	done
+}
+
 report() {
-	local place f2 fsys mp
+	local place f2 mp
 
-	header "getpid: syscall(SYS_getpid) loop, time per call ($N_GETPID calls; $N_SLOW with --no-seccomp)"
-	for place in "${PLACES[@]}"; do
-		fsys=$(median "$place/floor-syscall/native")
-		row fmt_time "$place" getpid emt "emt -q"
-		row fmt_time "$place" getpid emt-nosec "emt -q --no-seccomp" "$fsys"
-		ref_line "$place" "floor: PTRACE_SYSCALL" "$fsys"
-	done
-
-	header "pread: 4 KiB pread loop on a /tmp file, time per call ($N_PREAD calls; $N_SLOW with --no-seccomp)"
-	for place in "${PLACES[@]}"; do
-		fsys=$(median "$place/floor-syscall/native")
-		row fmt_time "$place" pread emt "emt -q"
-		row fmt_time "$place" pread emt-nosec "emt -q --no-seccomp" "$fsys"
-		ref_line "$place" "floor: PTRACE_SYSCALL" "$fsys"
-	done
+	syscall_report getpid "getpid: syscall(SYS_getpid) loop, time per call ($N_GETPID calls; $N_SLOW with --no-seccomp)"
+	syscall_report pread "pread: 4 KiB pread loop on a /tmp file, time per call ($N_PREAD calls; $N_SLOW with --no-seccomp)"
 
 	header "cycle: W->X->W on one page (write mov/ret, call), time per cycle ($N_CYCLE cycles)"
 	for place in "${PLACES[@]}"; do

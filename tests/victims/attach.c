@@ -32,23 +32,6 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The permissions column of the /proc/self/maps line that holds addr. */
-static int maps_perms(const void *addr, char perms[5])
-{
-	FILE *f = fopen("/proc/self/maps", "re");
-	unsigned long lo, hi, a = (unsigned long)addr;
-	char line[512];
-	int found = -1;
-
-	if (!f)
-		victim_die("/proc/self/maps");
-	while (found < 0 && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 && lo <= a && a < hi)
-			found = 0;
-	fclose(f);
-	return found;
-}
-
 static int run_once(uint8_t *page, uint32_t i)
 {
 	uint8_t *fn = page + (i % 128) * 32;
@@ -59,25 +42,16 @@ static int run_once(uint8_t *page, uint32_t i)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct timespec nap = { 0, 5 * 1000 * 1000 };
-	double limit = 30, start;
-	int check_maps = 0, bad = 0, opt;
+	struct run_options o;
+	double start;
+	int bad = 0;
 	char perms[5];
 	uint32_t i;
 	uint8_t *page;
 
-	while ((opt = getopt(argc, argv, "mt:")) != -1) {
-		if (opt == 'm')
-			check_maps = 1;
-		else if (opt == 't')
-			limit = atof(optarg);
-		else
-			victim_fail("usage: attach [-m] [-t SECONDS]");
-	}
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGUSR1, &sa, NULL) < 0)
-		victim_die("sigaction");
+	parse_run_options(argc, argv, "usage: attach [-m] [-t SECONDS]", &o);
+	on_signal_call(SIGUSR1, on_usr1);
 	announce_start();
 	page = map_rwx(VICTIM_PAGE);
 	announce("page pid=%d addr=%#lx", (int)getpid(), (unsigned long)page);
@@ -85,12 +59,12 @@ int main(int argc, char **argv)
 	announce_ready();
 
 	start = now();
-	for (i = 1; !done && now() - start < limit; i++) {
+	for (i = 1; !done && now() - start < o.limit; i++) {
 		bad |= run_once(page, i);
 		nanosleep(&nap, NULL);
 	}
 
-	if (check_maps) {
+	if (o.check_maps) {
 		if (maps_perms(page, perms) < 0) {
 			printf("page not found in /proc/self/maps\n");
 			bad = 1;

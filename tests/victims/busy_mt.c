@@ -54,38 +54,20 @@ static void *busy(void *arg)
 
 static int page_is_rwx(const void *addr)
 {
-	FILE *f = fopen("/proc/self/maps", "re");
-	unsigned long lo, hi, a = (unsigned long)addr;
-	char line[512], perms[5] = "";
-	int found = 0;
+	char perms[5];
 
-	if (!f)
-		victim_die("/proc/self/maps");
-	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 && lo <= a && a < hi;
-	fclose(f);
-	return found && strncmp(perms, "rwx", 3) == 0;
+	return maps_perms(addr, perms) == 0 && strncmp(perms, "rwx", 3) == 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct timespec nap = { 0, 10 * 1000 * 1000 }, t0, t;
 	pthread_t th[THREADS];
-	double limit = 30;
-	int i, bad = 0, opt, check_maps = 0;
+	struct run_options o;
+	int i, bad = 0;
 
-	while ((opt = getopt(argc, argv, "mt:")) != -1) {
-		if (opt == 'm')
-			check_maps = 1;
-		else if (opt == 't')
-			limit = atof(optarg);
-		else
-			victim_fail("usage: busy_mt [-m] [-t SECONDS]");
-	}
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGUSR1, &sa, NULL) < 0)
-		victim_die("sigaction");
+	parse_run_options(argc, argv, "usage: busy_mt [-m] [-t SECONDS]", &o);
+	on_signal_call(SIGUSR1, on_usr1);
 	announce_start();
 	for (i = 0; i < THREADS; i++) {
 		pages[i] = map_rwx(VICTIM_PAGE);
@@ -98,13 +80,13 @@ int main(int argc, char **argv)
 	do {
 		nanosleep(&nap, NULL);
 		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while (!got_usr1 && (double)(t.tv_sec - t0.tv_sec) < limit);
+	} while (!got_usr1 && (double)(t.tv_sec - t0.tv_sec) < o.limit);
 	atomic_store(&stop, 1);
 	for (i = 0; i < THREADS; i++)
 		pthread_join(th[i], NULL);
 
 	for (i = 0; i < THREADS; i++) {
-		if (check_maps && !page_is_rwx(pages[i])) {
+		if (o.check_maps && !page_is_rwx(pages[i])) {
 			printf("page %d is not rwx in /proc/self/maps\n", i);
 			bad = 1;
 		}

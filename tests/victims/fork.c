@@ -16,11 +16,7 @@ int main(void)
 	int status;
 	pid_t pid;
 
-	announce_start();
-	page = map_rwx(VICTIM_PAGE);
-	run_ret_imm(page, 1, 1, "wx_map");
-	printf("parent ran %d\n", call_code(page));
-	fflush(stdout);
+	page = first_run(1, "parent ran");
 
 	pid = fork();
 	if (pid < 0)

@@ -55,11 +55,7 @@ int main(void)
 	int status;
 	pid_t pid;
 
-	announce_start();
-	page = map_rwx(VICTIM_PAGE);
-	run_ret_imm(page, 1, 1, "wx_map");
-	printf("before stop %d\n", call_code(page));
-	fflush(stdout);
+	page = first_run(1, "before stop");
 
 	pid = fork();
 	if (pid < 0)

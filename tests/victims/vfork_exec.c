@@ -15,11 +15,7 @@ int main(void)
 	int status;
 	pid_t pid;
 
-	announce_start();
-	page = map_rwx(VICTIM_PAGE);
-	run_ret_imm(page, 5, 1, "wx_map");
-	printf("before vfork %d\n", call_code(page));
-	fflush(stdout);
+	page = first_run(5, "before vfork");
 
 	pid = vfork();
 	if (pid < 0)

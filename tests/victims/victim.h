@@ -33,6 +33,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -273,6 +274,24 @@ static inline void *page_of(const void *p)
 	return (void *)((uintptr_t)p & ~(uintptr_t)(VICTIM_PAGE - 1));
 }
 
+/* The permissions column of the /proc/self/maps line that holds addr;
+ * -1 when no line does. */
+static inline int maps_perms(const void *addr, char perms[5])
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	unsigned long lo, hi, a = (unsigned long)addr;
+	char line[512];
+	int found = -1;
+
+	if (!f)
+		victim_die("/proc/self/maps");
+	while (found < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 && lo <= a && a < hi)
+			found = 0;
+	fclose(f);
+	return found;
+}
+
 /* ---- x86_64 code ---- */
 
 /* Writes `mov eax, imm32; ret` (6 bytes) at p; returns the length. */
@@ -308,6 +327,55 @@ static inline void run_ret_imm(void *p, uint32_t imm, unsigned long seq, const c
 		fprintf(stderr, "victim: code at %p returned %d, not %u\n", p, got, imm);
 		_exit(VICTIM_BROKEN);
 	}
+}
+
+/* Maps a fresh RWX page, runs `mov eax, imm; ret` in it as its first
+ * capture and prints "<label> <imm>". Returns the page. */
+static inline uint8_t *first_run(uint32_t imm, const char *label)
+{
+	uint8_t *page;
+
+	announce_start();
+	page = map_rwx(VICTIM_PAGE);
+	run_ret_imm(page, imm, 1, "wx_map");
+	printf("%s %d\n", label, call_code(page));
+	fflush(stdout);
+	return page;
+}
+
+/* ---- long runs to attach to ---- */
+
+/* Options of the victims that run until SIGUSR1: -m checks the maps at
+ * the end, -t bounds the run in seconds. */
+struct run_options {
+	int check_maps;
+	double limit;
+};
+
+static inline void parse_run_options(int argc, char **argv, const char *usage,
+				     struct run_options *o)
+{
+	int opt;
+
+	o->check_maps = 0;
+	o->limit = 30;
+	while ((opt = getopt(argc, argv, "mt:")) != -1) {
+		if (opt == 'm')
+			o->check_maps = 1;
+		else if (opt == 't')
+			o->limit = atof(optarg);
+		else
+			victim_fail(usage);
+	}
+}
+
+static inline void on_signal_call(int sig, void (*handler)(int))
+{
+	struct sigaction sa = { .sa_handler = handler };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(sig, &sa, NULL) < 0)
+		victim_die("sigaction");
 }
 
 #endif
