@@ -63,9 +63,37 @@ t_stop_external() {
 	check_events --only-announced
 }
 
+# A signal to emt in launch mode goes to the program, which handles it
+# (trap) and exits 7: emt must exit 7, not die of the signal itself.
+forward_case() {
+	local sig=$1 epid
+	need_emt
+	# Background jobs of a script ignore SIGINT, and a shell cannot trap
+	# a signal ignored at its start: give both the default back.
+	env --default-signal=INT,TERM "$EMT" -q -o out -- sh -c \
+		"trap 'echo got $sig; exit 7' $sig; echo ready; while :; do sleep 0.05; done" \
+		>emt.out 2>emt.err </dev/null &
+	epid=$!
+	wait_for '^ready$' emt.out 20 || { show "emt stderr" emt.err; fail "the shell never started"; }
+	kill -"$sig" "$epid"
+	wait_child "$epid" 10 || fail "emt did not exit within 10s of SIG$sig"
+	[ "$WAIT_RC" = 7 ] || { show "emt stderr" emt.err; fail "emt exited $WAIT_RC, not 7: SIG$sig did not reach the program's handler"; }
+	grep -qx "got $sig" emt.out || fail "the program did not say it got SIG$sig"
+}
+
+t_forward_term() {
+	forward_case TERM
+}
+
+t_forward_int() {
+	forward_case INT
+}
+
 register "fork: parent and child capture" t_fork
 register "fork with --no-follow: child unhindered" t_fork_no_follow
 register "vfork + exec /bin/true" t_vfork_exec
 register "exec of /bin/sh -c 'echo hi'" t_exec_sh
 register "raise(SIGSTOP), SIGCONT from a child" t_stop_self
 register "kill -STOP/-CONT from outside" t_stop_external
+register "SIGTERM to emt reaches the program" t_forward_term
+register "SIGINT to emt reaches the program" t_forward_int

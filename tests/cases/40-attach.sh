@@ -13,7 +13,7 @@ attach_case() {
 	vpid=$!
 	wait_for '^ready ' emt.ann 10 || fail "the victim never got ready"
 	# Background jobs of a script ignore SIGINT; emt must get it.
-	env --default-signal=INT,TERM "$EMT" -q -o out -p "$vpid" >emt.out 2>emt.err </dev/null &
+	env --default-signal=INT,TERM,HUP "$EMT" -q -o out -p "$vpid" >emt.out 2>emt.err </dev/null &
 	epid=$!
 	sleep 1
 	[ -n "$(proc_state "$epid")" ] || { show "emt stderr" emt.err; fail "emt is already gone"; }
@@ -43,5 +43,10 @@ t_attach_sigterm() {
 	attach_case TERM
 }
 
+t_attach_sighup() {
+	attach_case HUP
+}
+
 register "attach, SIGINT detaches, protections restored" t_attach_sigint
 register "attach, SIGTERM detaches, protections restored" t_attach_sigterm
+register "attach, SIGHUP detaches, protections restored" t_attach_sighup

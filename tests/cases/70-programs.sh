@@ -120,6 +120,17 @@ t_java() {
 	program_case java -cp "$TDIR/classes" HotLoop
 }
 
+# Four threads allocating hard: the GC runs, compiled code is installed
+# and patched at safepoints while other threads run.
+t_java_threads() {
+	command -v java >/dev/null || skip "java not installed"
+	command -v javac >/dev/null || skip "javac not installed"
+	mkdir classes
+	timeout 120 javac -d classes "$TESTS/programs/ThreadsGc.java" || fail "javac failed"
+	program_case java -Xmx64m -cp "$TDIR/classes" ThreadsGc
+	grep -qx 'gc runs: some' emt.out || fail "the GC never ran: $(tail -n 1 emt.out)"
+}
+
 t_node() {
 	command -v node >/dev/null || skip "node not installed"
 	program_case node "$TESTS/programs/hot.js"
@@ -153,6 +164,7 @@ register "php tracing JIT hot loop" t_php_jit
 register "UPX-packed ls -la /usr" t_upx_ls
 register "UPX-packed dynamic hello" t_upx_hello
 T_LIMIT=300 register "java hot loop" t_java
+T_LIMIT=300 register "java: 4 threads with GC" t_java_threads
 T_LIMIT=300 register "node hot loop and wasm" t_node
 register "pcre2grep with JIT" t_pcre2grep
 register "grep -P with JIT" t_grep_p
