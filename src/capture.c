@@ -10,12 +10,35 @@
 
 #include "internal.h"
 
-static void hash_bytes(const uint8_t *bytes, size_t len, uint8_t out[32])
+/* OpenSSL 3 looks the algorithm up again for every EVP_sha256() digest
+ * ("implicit fetch", EVP_MD_fetch(3)): fetch it once per monitor and reuse
+ * one context. */
+static bool hash_ready(struct emt_monitor *mon)
+{
+	if (!mon->sha_md)
+		mon->sha_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (!mon->sha_ctx)
+		mon->sha_ctx = EVP_MD_CTX_new();
+	return mon->sha_md && mon->sha_ctx;
+}
+
+static void hash_bytes(struct emt_monitor *mon, const uint8_t *bytes,
+		       size_t len, uint8_t out[32])
 {
 	unsigned int n = 32;
 
-	if (!EVP_Digest(bytes, len, out, &n, EVP_sha256(), NULL))
+	if (!hash_ready(mon) || !EVP_DigestInit_ex2(mon->sha_ctx, mon->sha_md, NULL) ||
+	    !EVP_DigestUpdate(mon->sha_ctx, bytes, len) ||
+	    !EVP_DigestFinal_ex(mon->sha_ctx, out, &n))
 		memset(out, 0, 32);
+}
+
+void capture_free(struct emt_monitor *mon)
+{
+	EVP_MD_CTX_free(mon->sha_ctx);
+	EVP_MD_free(mon->sha_md);
+	mon->sha_ctx = NULL;
+	mon->sha_md = NULL;
 }
 
 void capture_exec(struct emt_monitor *mon, struct thread *t,
@@ -47,7 +70,7 @@ void capture_exec(struct emt_monitor *mon, struct thread *t,
 		ev->bytes = NULL; /* the buffer stays with the event for reuse */
 		ev->capture_error = rc;
 	} else {
-		hash_bytes(ev->bytes, EMT_PAGE_SIZE, ev->sha256);
+		hash_bytes(mon, ev->bytes, EMT_PAGE_SIZE, ev->sha256);
 	}
 	event_emit(mon, ev);
 }

@@ -80,6 +80,61 @@ static int flip(struct emt_monitor *mon, struct thread *t,
 static bool handle_fault(struct emt_monitor *mon, struct thread *t,
 			 const siginfo_t *si);
 
+/* The instruction that faulted has run: a later fault at the same place
+ * is a new one, not a repetition (is_stale). */
+static void forget_stale(struct thread *t)
+{
+	t->stale_count = 0;
+	t->last_fault_pc = t->last_fault_addr = 0;
+}
+
+/* The siginfo of a fault t met while emt stepped it, read at once: later
+ * remote calls leave that signal-delivery-stop. */
+static bool fault_met(struct thread *t, siginfo_t *si)
+{
+	return ptrace(PTRACE_GETSIGINFO, t->tid, 0, si) == 0;
+}
+
+/* Handle the fault t met while stepped, or deliver it unchanged. */
+static void handle_fault_met(struct emt_monitor *mon, struct thread *t,
+			     const siginfo_t *si)
+{
+	if (handle_fault(mon, t, si))
+		return;
+	t->saved_siginfo = *si;
+	t->deliver_sig = si->si_signo;
+	t->has_siginfo = true;
+	thread_resume(mon, t, 0);
+}
+
+/* In memory other threads share, the flip made for one thread can be
+ * undone by another thread's before the first one's instruction ran: a
+ * writer and a runner of one page (HotSpot's GC marking an nmethod while
+ * Java threads run it) would fault in turn for ever, and a fault handled
+ * late looks stale. Single-stepped while emt handles nothing else, the
+ * instruction runs once with the page as it was just made. */
+static void resume_after_flip(struct emt_monitor *mon, struct thread *t)
+{
+	siginfo_t si;
+	int rc, status;
+
+	if (!shared_memory(t)) {
+		thread_resume(mon, t, 0);
+		return;
+	}
+	rc = inject_step_program(mon, t, &status);
+	if (rc == -EFAULT && fault_met(t, &si)) {
+		handle_fault_met(mon, t, &si);
+	} else if (rc == -EAGAIN) {
+		/* The code began with a syscall: in it now, it made progress. */
+		forget_stale(t);
+		stops_handle(mon, t->tid, status);
+	} else if (rc == 0) {
+		forget_stale(t);
+		thread_resume(mon, t, 0);
+	}
+}
+
 static void on_exec_fault(struct emt_monitor *mon, struct thread *t,
 			  const struct fault *f)
 {
@@ -92,7 +147,7 @@ static void on_exec_fault(struct emt_monitor *mon, struct thread *t,
 	alias_after_exec(mon, t, f->page);
 	capture_exec(mon, t, &f->regs, f->page, f->addr, &f->span);
 	regions_update(&mm->map, f->page, f->page + EMT_PAGE_SIZE, bump_seq, NULL);
-	thread_resume(mon, t, 0);
+	resume_after_flip(mon, t);
 }
 
 /* Code writing into the page it runs from would fault for ever between
@@ -104,13 +159,13 @@ static void smc_step(struct emt_monitor *mon, struct thread *t,
 {
 	struct mm_space *mm = t->proc->mm;
 	int after = prot_after_write(f->attr.asked);
+	siginfo_t si;
 	int rc;
 
 	if (inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, f->attr.asked))
 		return;
 	rc = inject_step(mon, t);
-	if (rc == -EFAULT &&
-	    ptrace(PTRACE_GETSIGINFO, t->tid, 0, &t->saved_siginfo) < 0)
+	if (rc == -EFAULT && !fault_met(t, &si))
 		rc = -ESRCH;
 	if (rc == -ESRCH)
 		return;
@@ -120,15 +175,10 @@ static void smc_step(struct emt_monitor *mon, struct thread *t,
 	/* The write reached another protected page: handle that fault; the
 	 * instruction is retried with this page writable. */
 	if (rc == -EFAULT) {
-		siginfo_t si = t->saved_siginfo;
-
-		if (!handle_fault(mon, t, &si)) {
-			t->deliver_sig = si.si_signo;
-			t->has_siginfo = true;
-			thread_resume(mon, t, 0);
-		}
+		handle_fault_met(mon, t, &si);
 		return;
 	}
+	forget_stale(t);
 	thread_resume(mon, t, 0);
 }
 
@@ -143,9 +193,10 @@ static void on_write_fault(struct emt_monitor *mon, struct thread *t,
 		smc_step(mon, t, f);
 		return;
 	}
-	flip(mon, t, f, prot_after_write(f->attr.asked));
+	if (flip(mon, t, f, prot_after_write(f->attr.asked)) == -ESRCH)
+		return;
 	alias_after_write(mon, t, f->page);
-	thread_resume(mon, t, 0);
+	resume_after_flip(mon, t);
 }
 
 bool faults_on_tracked(const struct thread *t, const siginfo_t *si)
@@ -193,8 +244,7 @@ static enum stale is_stale(struct thread *t, const struct fault *f, bool fetch)
 	t->last_fault_pc = arch_pc(&f->regs);
 	t->last_fault_addr = f->addr;
 	if (!allowed || t->stale_count >= 2) {
-		t->stale_count = 0;
-		t->last_fault_pc = t->last_fault_addr = 0;
+		forget_stale(t);
 		return NOT_STALE;
 	}
 	return t->stale_count++ ? STALE_RESYNC : STALE_RETRY;
@@ -205,7 +255,7 @@ static void resync(struct emt_monitor *mon, struct thread *t,
 {
 	if (inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, f->attr.granted) == -ESRCH)
 		return;
-	thread_resume(mon, t, 0);
+	resume_after_flip(mon, t);
 }
 
 static bool handle_fault(struct emt_monitor *mon, struct thread *t,
@@ -219,7 +269,7 @@ static bool handle_fault(struct emt_monitor *mon, struct thread *t,
 	fetch = is_fetch(&f);
 	switch (is_stale(t, &f, fetch)) {
 	case STALE_RETRY:
-		thread_resume(mon, t, 0);
+		resume_after_flip(mon, t);
 		return true;
 	case STALE_RESYNC:
 		resync(mon, t, &f);
@@ -242,11 +292,32 @@ static bool handle_fault(struct emt_monitor *mon, struct thread *t,
 	return false;
 }
 
+/* What emt knew of a SIGSEGV it passes on: for -v, since a program that
+ * dies of one is the first thing to look at. */
+static void log_passed(struct emt_monitor *mon, struct thread *t,
+		       const siginfo_t *si)
+{
+	uint64_t addr = (uint64_t)(uintptr_t)si->si_addr;
+	const struct region *r = regions_find(&t->proc->mm->map, addr);
+	arch_regs regs;
+	uint64_t pc = thread_getregs(t, &regs) == 0 ? arch_pc(&regs) : 0;
+
+	emt_log(mon, EMT_LOG_DEBUG,
+		"SIGSEGV of %d passed on: code %d addr 0x%llx pc 0x%llx, %s asked %d granted %d",
+		t->tid, si->si_code, (unsigned long long)addr, (unsigned long long)pc,
+		r ? "tracked" : "untracked", r ? r->attr.asked : -1,
+		r ? r->attr.granted : -1);
+}
+
 bool faults_on_segv(struct emt_monitor *mon, struct thread *t)
 {
 	siginfo_t si;
 
 	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
 		return false;
-	return handle_fault(mon, t, &si);
+	if (handle_fault(mon, t, &si))
+		return true;
+	if (mon->opts.log_level >= EMT_LOG_DEBUG)
+		log_passed(mon, t, &si);
+	return false;
 }

@@ -43,20 +43,24 @@ static void keep_signal(struct emt_monitor *mon, struct thread *t, int sig)
 	tgkill(t->proc->pid, t->tid, sig);
 }
 
-/* Single-step t once, until the step's SIGTRAP. Other stops met on the
- * way are absorbed: a signal is kept, a seccomp or group stop continued.
- * -EFAULT: the instruction faulted; t is at that signal-delivery-stop. */
-int inject_step(struct emt_monitor *mon, struct thread *t)
+/* Single-step t once, until the step's SIGTRAP. A signal met on the way
+ * is kept. -EFAULT: the instruction faulted; t is at that
+ * signal-delivery-stop. Syscall and event stops are stepped over when
+ * hand_over is false (emt's own calls); otherwise the step ends there
+ * with -EAGAIN and the stop in *status: a syscall of the program must be
+ * seen as any other (a seccomp stop to rewrite, a fork to follow). */
+static int step(struct emt_monitor *mon, struct thread *t, bool hand_over,
+		int *status)
 {
-	int status, rc;
+	int rc;
 
 	for (;;) {
 		if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0)
 			return -errno;
-		rc = stops_wait_thread(mon, t, &status);
+		rc = stops_wait_thread(mon, t, status);
 		if (rc)
 			return rc;
-		int sig = WSTOPSIG(status), event = status >> 16;
+		int sig = WSTOPSIG(*status), event = *status >> 16;
 
 		if (event == 0 && sig == SIGTRAP)
 			return 0;
@@ -65,10 +69,23 @@ int inject_step(struct emt_monitor *mon, struct thread *t)
 		if (event == 0 && (sig == SIGSEGV || sig == SIGBUS ||
 				   sig == SIGILL || sig == SIGFPE))
 			return -EFAULT;
-		/* Event and syscall stops need nothing: step on. */
 		if (event == 0 && sig != (SIGTRAP | 0x80))
 			keep_signal(mon, t, sig);
+		else if (hand_over)
+			return -EAGAIN;
 	}
+}
+
+int inject_step(struct emt_monitor *mon, struct thread *t)
+{
+	int status;
+
+	return step(mon, t, false, &status);
+}
+
+int inject_step_program(struct emt_monitor *mon, struct thread *t, int *status)
+{
+	return step(mon, t, true, status);
 }
 
 /* Stepping from a stop inside a syscall (exec event, syscall-exit or

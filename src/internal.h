@@ -135,9 +135,12 @@ struct emt_monitor {
 	bool main_exec_seen;
 	struct thread *threads[THREAD_BUCKETS];
 	size_t n_threads;
+	size_t n_dead;         /* threads THREAD_DEAD, waiting for stops_reap */
 	struct proc *procs;
 	int exit_status;
 	uint64_t n_captures, n_dropped, n_syscalls, n_faults;
+	struct evp_md_st *sha_md;      /* SHA-256, fetched once (capture.c) */
+	struct evp_md_ctx_st *sha_ctx;
 	sigset_t child_mask;   /* the caller's mask, for the program */
 };
 
@@ -260,6 +263,9 @@ int inject_filter(struct emt_monitor *mon, struct thread *t,
 		  const struct sock_fprog *prog);
 /* Single-step t over one instruction, keeping signals met on the way. */
 int inject_step(struct emt_monitor *mon, struct thread *t);
+/* The same for an instruction of the program: -EAGAIN when it stopped in
+ * a syscall or event stop instead, given in *status for stops_handle. */
+int inject_step_program(struct emt_monitor *mon, struct thread *t, int *status);
 bool inject_in_tramp(const struct thread *t, uint64_t pc);
 void inject_release_slot(struct thread *t);
 /* Give every tracked page of t's address space the protection the
@@ -278,6 +284,7 @@ int mem_write(struct emt_monitor *mon, struct proc *p, uint64_t addr,
 void capture_exec(struct emt_monitor *mon, struct thread *t,
 		  const arch_regs *regs, uint64_t page, uint64_t fault_addr,
 		  const struct region *r);
+void capture_free(struct emt_monitor *mon);
 
 /* protect.c: what emt grants for what the program asks */
 int prot_armed(int asked);

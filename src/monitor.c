@@ -176,12 +176,15 @@ struct reported {
  * stops again as soon as it is resumed would be reported before older
  * threads for ever; handling a whole batch before waiting again gives
  * every stopped thread its turn. Returns the count, or -errno. */
-static int wait_batch(struct reported *batch)
+static int wait_batch(struct emt_monitor *mon, struct reported *batch)
 {
 	int n = 0, flags = __WALL | __WNOTHREAD;
+	/* With one tracee nothing else can be ready: spare the empty
+	 * WNOHANG call at every stop. */
+	int max = mon->n_threads > 1 ? BATCH_MAX : 1;
 	pid_t tid;
 
-	while (n < BATCH_MAX) {
+	while (n < max) {
 		tid = waitpid(-1, &batch[n].status, flags);
 		if (tid < 0 && errno == EINTR)
 			continue;
@@ -219,7 +222,7 @@ static void trace_loop(struct emt_monitor *mon)
 			handle_stop_request(mon, mode);
 			continue;
 		}
-		n = wait_batch(batch);
+		n = wait_batch(mon, batch);
 		if (n < 0)
 			break;
 		handle_batch(mon, batch, n);
@@ -242,6 +245,7 @@ static void *tracer_main(void *arg)
 	trace_loop(mon);
 	launch_settled(mon);
 	tasks_free_all(mon);
+	capture_free(mon);
 	if (mon->wake_pid > 0) {
 		kill(mon->wake_pid, SIGKILL);
 		waitpid(mon->wake_pid, NULL, __WALL);

@@ -51,7 +51,6 @@ static void on_death(struct emt_monitor *mon, pid_t tid, int status)
  * stop that led here has been handled (stops_reap). */
 int stops_wait_thread(struct emt_monitor *mon, struct thread *t, int *status)
 {
-	(void)mon;
 	for (;;) {
 		pid_t r = waitpid(t->tid, status, __WALL);
 
@@ -63,12 +62,18 @@ int stops_wait_thread(struct emt_monitor *mon, struct thread *t, int *status)
 		}
 		t->state = THREAD_DEAD;
 		t->stop_status = r < 0 ? 0 : *status;
+		mon->n_dead++;
 		return -ESRCH;
 	}
 }
 
 void stops_reap(struct emt_monitor *mon)
 {
+	/* Called after every stop: the table is only walked when a thread
+	 * died meanwhile. */
+	if (!mon->n_dead)
+		return;
+	mon->n_dead = 0;
 	for_each_thread(mon, t)
 		if (t->state == THREAD_DEAD)
 			on_death(mon, t->tid, t->stop_status);

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Generated code whose first instruction is a syscall, in a process with
+ * a second thread: shellcode often starts so. The syscall (made from the
+ * generated page, as the first thing that runs there) makes a second page
+ * writable and executable, and code is then run from that page: emt must
+ * see the mprotect like any other, so the second page is captured too.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "victim.h"
+
+static atomic_int quit;
+
+static void *idler(void *arg)
+{
+	struct timespec nap = { 0, 1000 * 1000 };
+
+	(void)arg;
+	while (!atomic_load(&quit))
+		nanosleep(&nap, NULL);
+	return NULL;
+}
+
+/* Calls code with rax = nr and the first three syscall arguments set,
+ * below the red zone of this frame. */
+static long call_with_syscall(void *code, long nr, long a0, long a1, long a2)
+{
+	long ret;
+
+	__asm__ volatile("sub $128, %%rsp\n\tcall *%[code]\n\tadd $128, %%rsp"
+			 : "=a"(ret)
+			 : [code] "r"(code), "a"(nr), "D"(a0), "S"(a1), "d"(a2)
+			 : "rcx", "r8", "r9", "r10", "r11", "memory", "cc");
+	return ret;
+}
+
+int main(void)
+{
+	static const uint8_t syscall_ret[] = { 0x0f, 0x05, 0xc3 }; /* syscall; ret */
+	uint8_t *code, *target;
+	pthread_t helper;
+	long rc;
+
+	announce_start();
+	if (pthread_create(&helper, NULL, idler, NULL))
+		victim_fail("pthread_create");
+	code = map_rwx(VICTIM_PAGE);
+	memcpy(code, syscall_ret, sizeof(syscall_ret));
+	target = victim_mmap(NULL, VICTIM_PAGE, PROT_READ | PROT_WRITE, 0);
+	announce_code(code, 1, "wx_map");
+	announce_wx("mprotect", target, VICTIM_PAGE);
+	rc = call_with_syscall(code, SYS_mprotect, (long)target, VICTIM_PAGE, PROT_RWX);
+	if (rc != 0)
+		victim_fail("mprotect from generated code failed");
+	run_ret_imm(target, 77, 1, "wx_protect");
+	atomic_store(&quit, 1);
+	pthread_join(helper, NULL);
+	printf("syscall_first ok\n");
+	return 0;
+}
