@@ -68,6 +68,11 @@ $(O)/tests/unit/%: tests/unit/%.c $(O)/libemt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_SAN) -o $@ $< $(O)/libemt.a $(LIB_LIBS)
 
+# The CLI's JSON writer is tested on its own.
+$(O)/tests/unit/test_json: tests/unit/test_json.c $(O)/obj/tools/json.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itools $(LDFLAGS_SAN) -o $@ $^
+
 $(O)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -O2 -pthread -o $@ $<

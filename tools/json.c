@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,23 +83,34 @@ void json_object_end(struct json *j) { close_container(j, '}'); }
 void json_array_begin(struct json *j) { open_container(j, '['); }
 void json_array_end(struct json *j) { close_container(j, ']'); }
 
+static bool needs_escape(unsigned char c)
+{
+	return c == '"' || c == '\\' || c < 0x20 || c == 0x7f;
+}
+
+/* Runs of plain characters are copied at once: keys and values are
+ * almost always plain, and a record is written for every event. */
 static void escaped(struct json *j, const char *s)
 {
 	char esc[8];
 
 	put(j, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	while (*s) {
+		size_t n = 0;
 
-		if (c == '"' || c == '\\') {
-			put(j, '\\');
-			put(j, (char)c);
-		} else if (c < 0x20 || c == 0x7f) {
+		while (s[n] && !needs_escape((unsigned char)s[n]))
+			n++;
+		raw(j, s, n);
+		s += n;
+		if (!*s)
+			break;
+		unsigned char c = (unsigned char)*s++;
+
+		if (c == '"' || c == '\\')
+			snprintf(esc, sizeof(esc), "\\%c", c);
+		else
 			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			raw(j, esc, strlen(esc));
-		} else {
-			put(j, (char)c);
-		}
+		raw(j, esc, strlen(esc));
 	}
 	put(j, '"');
 }
@@ -127,28 +137,48 @@ void json_string(struct json *j, const char *s)
 	j->comma = true;
 }
 
+/* Digits of v in base (10 or 16), written backwards from end; returns
+ * the first. snprintf would parse a format for every register. */
+static char *digits(uint64_t v, unsigned base, char *end)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	do {
+		*--end = hex[v % base];
+		v /= base;
+	} while (v);
+	return end;
+}
+
+static void number(struct json *j, const char *prefix, uint64_t v,
+		   unsigned base, const char *suffix)
+{
+	char text[32], *end = text + sizeof(text), *p;
+
+	p = digits(v, base, end);
+	separate(j);
+	raw(j, prefix, strlen(prefix));
+	raw(j, p, (size_t)(end - p));
+	raw(j, suffix, strlen(suffix));
+	j->comma = true;
+}
+
 void json_uint(struct json *j, uint64_t v)
 {
-	char text[24];
-
-	snprintf(text, sizeof(text), "%" PRIu64, v);
-	scalar(j, text);
+	number(j, "", v, 10, "");
 }
 
 void json_int(struct json *j, int64_t v)
 {
-	char text[24];
-
-	snprintf(text, sizeof(text), "%" PRId64, v);
-	scalar(j, text);
+	if (v < 0)
+		number(j, "-", 0 - (uint64_t)v, 10, "");
+	else
+		number(j, "", (uint64_t)v, 10, "");
 }
 
 void json_hex(struct json *j, uint64_t v)
 {
-	char text[24];
-
-	snprintf(text, sizeof(text), "\"0x%" PRIx64 "\"", v);
-	scalar(j, text);
+	number(j, "\"0x", v, 16, "\"");
 }
 
 void json_bool(struct json *j, bool v)
