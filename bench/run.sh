@@ -94,6 +94,8 @@ round() {
 	measure "$place" pread emt-nosec inner "$LIMIT" "${P[@]}" "$EMT" -q --no-seccomp -- \
 		"$B/syscalls" pread "$N_SLOW" "$TMP/data"
 
+	measure "$place" floor-seccomp-getpid native inner "$LIMIT" "${P[@]}" "$B/syscalls" -s getpid "$N_GETPID"
+	measure "$place" floor-seccomp-pread native inner "$LIMIT" "${P[@]}" "$B/syscalls" -s pread "$N_PREAD" "$TMP/data"
 	measure "$place" floor-fault native inner "$LIMIT" "${P[@]}" "$B/floor" fault "$N_FLOOR"
 	measure "$place" floor-int3 native inner "$LIMIT" "${P[@]}" "$B/floor" int3 "$N_FLOOR"
 	measure "$place" floor-syscall native inner "$LIMIT" "${P[@]}" "$B/floor" syscall "$N_FLOOR"
@@ -105,6 +107,8 @@ round() {
 	# to hand out inodes of files deleted a moment ago, which would charge
 	# emt for the previous round's clean-up.
 	out=$TMP/out.$place.$((++OUT_ROUND))
+	mkdir "$out.files"
+	measure "$place" file-create native inner "$LIMIT" "${P[@]}" "$B/syscalls" create "$N_CYCLE" "$out.files"
 	if measure "$place" cycle emt-o inner "$LIMIT" "${P[@]}" "$EMT" -q -o "$out" -- \
 		"$B/cycle" wx "$N_CYCLE"; then
 		# Every round runs new code: as many captures as cycles.
@@ -140,21 +144,31 @@ ref_line() {
 	printf '%-9s %-24s %11s %11s\n' "$1" "$2" '' "$(fmt_time "$3")"
 }
 
-# syscall_report CASE TITLE: a syscall loop beside the PTRACE_SYSCALL floor.
+# ref_ratio_line PLACEMENT LABEL VALUE CASE/VARIANT: a reference time and
+# the ratio of CASE/VARIANT's median to it.
+ref_ratio_line() {
+	printf '%-9s %-24s %11s %11s %10s %10s\n' "$1" "$2" '' "$(fmt_time "$3")" '' \
+		"$(ratio "$(median "$1/$4")" "$3")"
+}
+
+# syscall_report CASE TITLE: a syscall loop beside its floors: any seccomp
+# filter for launch mode, PTRACE_SYSCALL for --no-seccomp.
 syscall_report() {
-	local place fsys
+	local place fsys fsec
 
 	header "$2"
 	for place in "${PLACES[@]}"; do
 		fsys=$(median "$place/floor-syscall/native")
-		row fmt_time "$place" "$1" emt "emt -q"
+		fsec=$(median "$place/floor-seccomp-$1/native")
+		row fmt_time "$place" "$1" emt "emt -q" "$fsec"
 		row fmt_time "$place" "$1" emt-nosec "emt -q --no-seccomp" "$fsys"
+		ref_line "$place" "floor: allow-all seccomp" "$fsec"
 		ref_line "$place" "floor: PTRACE_SYSCALL" "$fsys"
 	done
 }
 
 report() {
-	local place f2 mp
+	local place f2 mp fc
 
 	syscall_report getpid "getpid: syscall(SYS_getpid) loop, time per call ($N_GETPID calls; $N_SLOW with --no-seccomp)"
 	syscall_report pread "pread: 4 KiB pread loop on a /tmp file, time per call ($N_PREAD calls; $N_SLOW with --no-seccomp)"
@@ -163,15 +177,16 @@ report() {
 	for place in "${PLACES[@]}"; do
 		f2=$(twice "$place/floor-fault/native")
 		mp=$(median "$place/cycle-mprotect/native")
+		fc=$(median "$place/file-create/native")
 		row fmt_time "$place" cycle emt "emt -q" "$f2"
 		row fmt_time "$place" cycle emt-o "emt -q -o DIR" "$f2"
 		ref_line "$place" "floor: 1 fault stop" "$(median "$place/floor-fault/native")"
 		ref_line "$place" "floor: 2 fault stops" "$f2"
 		ref_line "$place" "ref: int3 stop" "$(median "$place/floor-int3/native")"
 		ref_line "$place" "ref: native mprotect cycle" "$mp"
-		printf '%-9s %-24s %11s %11s %10s %10s\n' "$place" "ref: 2 faults + mprotects" '' \
-			"$(fmt_time "$(sum_of "$f2" "$mp")")" '' \
-			"$(ratio "$(median "$place/cycle/emt")" "$(sum_of "$f2" "$mp")")"
+		ref_ratio_line "$place" "ref: 2 faults + mprotects" "$(sum_of "$f2" "$mp")" cycle/emt
+		ref_line "$place" "ref: create a 4 KiB file" "$fc"
+		ref_ratio_line "$place" "ref: 2 faults + file" "$(sum_of "$f2" "$fc")" cycle/emt-o
 	done
 
 	header "jit: 64-byte functions appended to a 128 MiB RWX buffer, each called once, time per function ($N_JIT)"
@@ -197,7 +212,11 @@ report() {
 	printf '  PTRACE_SYSCALL getpid (2 stops per call) for --no-seccomp; two fault stops\n'
 	printf '  (SIGSEGV, GETREGS, rip += 3, SETREGS, CONT) for a cycle or a JIT function.\n'
 	printf '  "2 faults + mprotects" adds what two native mprotect calls cost here, which\n'
-	printf '  emt cannot avoid either. emt RSS: peak VmHWM of the emt process itself.\n'
+	printf '  emt cannot avoid either; "2 faults + file" what storing each capture as a\n'
+	printf '  file costs on the file system of the output directory (%s). The allow-all\n' \
+		"$(df -PT "$TMP" | awk 'NR == 2 { print $2 " on " $NF }')"
+	printf '  seccomp filter is the floor of launch mode for calls emt lets through.\n'
+	printf '  emt RSS: peak VmHWM of the emt process itself.\n'
 	printf 'medians of %s runs; %s CPUs (%s); %s\n' "$RUNS" "$(nproc)" \
 		"$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" "$(uname -sr)"
 	if [ "${#NOTES[@]}" -gt 0 ]; then

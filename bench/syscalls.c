@@ -2,8 +2,14 @@
 /* Syscall-heavy loops that generate no code: what emt costs a program that
  * never makes anything executable.
  *
- *   syscalls getpid N        N x syscall(SYS_getpid)
- *   syscalls pread N FILE    N x pread(fd, buf, 4096, 0)
+ *   syscalls [-s] getpid N      N x syscall(SYS_getpid)
+ *   syscalls [-s] pread N FILE  N x pread(fd, buf, 4096, 0)
+ *   syscalls create N DIR       N x create DIR/<n>.bin and write 4 KiB to it:
+ *                               what storing one capture costs on DIR's
+ *                               file system, whoever does it
+ *
+ * -s installs a seccomp filter that allows everything first: the least any
+ * seccomp filter costs a call here, the floor of emt's launch mode.
  *
  * Prints "NS_PER_CALL CHECK" on stdout. The loop is timed from inside so that
  * process start-up (and emt's own) is not counted. CHECK does not depend on
@@ -14,6 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,7 +37,8 @@ static double now_ns(void)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: syscalls getpid N | syscalls pread N FILE\n");
+	fprintf(stderr, "usage: syscalls [-s] getpid N | syscalls [-s] pread N FILE |"
+			" syscalls create N DIR\n");
 	return 2;
 }
 
@@ -75,10 +85,53 @@ static int loop_pread(unsigned long n, const char *path)
 	return 0;
 }
 
+static int allow_all_filter(void)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = { .len = 1, .filter = &allow };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
+		fprintf(stderr, "syscalls: seccomp: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int loop_create(unsigned long n, const char *dir)
+{
+	static unsigned char buf[4096];
+	char path[4096];
+	unsigned long i;
+	double t0, t1;
+	int fd;
+
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		buf[0] = (unsigned char)i;
+		snprintf(path, sizeof(path), "%s/%064lx.bin", dir, i);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 || write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf) ||
+		    close(fd) != 0) {
+			fprintf(stderr, "syscalls: %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+	}
+	t1 = now_ns();
+	printf("%.1f 0\n", (t1 - t0) / (double)n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long n;
 
+	if (argc > 1 && strcmp(argv[1], "-s") == 0) {
+		if (allow_all_filter())
+			return 1;
+		argv++;
+		argc--;
+	}
 	if (argc < 3)
 		return usage();
 	n = strtoul(argv[2], NULL, 0);
@@ -88,5 +141,7 @@ int main(int argc, char **argv)
 		return loop_getpid(n);
 	if (strcmp(argv[1], "pread") == 0 && argc == 4)
 		return loop_pread(n, argv[3]);
+	if (strcmp(argv[1], "create") == 0 && argc == 4)
+		return loop_create(n, argv[3]);
 	return usage();
 }
