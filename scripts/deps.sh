@@ -8,7 +8,7 @@ set -eu
 BUILD_PKGS="gcc make pkg-config libc6-dev libcapstone-dev libseccomp-dev libssl-dev"
 # Small programs the test suite runs under emt; larger ones (java, node)
 # are used when present and skipped otherwise.
-TEST_PKGS="python3 procps pcre2-utils luajit"
+TEST_PKGS="python3 procps pcre2-utils luajit ruby php-cli tcc"
 
 pkgs=$BUILD_PKGS
 [ "${1:-}" = "--test" ] && pkgs="$pkgs $TEST_PKGS"

@@ -41,6 +41,61 @@ t_no_program() {
 	grep -q . bad.err || fail "nothing on stderr"
 }
 
+# An executable file the kernel cannot run: the exec fails in the child,
+# and the parent names the errno.
+t_exec_format() {
+	printf '\177ELF not really\n' >junk
+	chmod 755 junk
+	emt_fails -q -- "$TDIR/junk"
+	one_line_error bad.err "Exec format error"
+}
+
+# A command prefix that runs without root's privileges.
+AS_NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+
+need_nobody() {
+	[ "$(id -u)" = 0 ] || skip "needs root to run emt as another user"
+	command -v setpriv >/dev/null || skip "setpriv not installed"
+}
+
+# A process of another user: ptrace refused. The victim must go on as if
+# nothing happened: not stopped, not traced, its RWX page still rwx.
+t_foreign_pid() {
+	local vpid
+	need_nobody
+	need_emt
+	need_victim attach
+	EMT_ANNOUNCE=$TDIR/emt.ann "$VICTIMS/attach" -m -t 30 >victim.out 2>victim.err </dev/null &
+	vpid=$!
+	wait_for '^ready ' emt.ann 10 || fail "the victim never got ready"
+	chmod 755 "$TDIR"
+	run_capture bad "${AS_NOBODY[@]}" "$EMT" -q -p "$vpid"
+	[ "$(cat bad.rc)" != 0 ] || fail "emt -p of a root process exited 0 as nobody"
+	one_line_error bad.err "Operation not permitted"
+	case $(proc_state "$vpid") in
+	"" | Z) fail "the victim died" ;;
+	t | T) fail "the victim is left stopped" ;;
+	esac
+	grep -q '^TracerPid:[[:space:]]*0$' "/proc/$vpid/status" || fail "the victim is still traced"
+	kill -USR1 "$vpid"
+	wait_child "$vpid" 10 || fail "the victim did not finish after SIGUSR1"
+	[ "$WAIT_RC" = 0 ] && [ "$(cat victim.out)" = "attach ok" ] ||
+		fail "the victim exited $WAIT_RC: $(cat victim.out)"
+}
+
+# An output directory the user may not write: refused before the program
+# runs.
+t_out_forbidden() {
+	need_nobody
+	need_victim single
+	mkdir -m 700 private
+	chmod 755 "$TDIR"
+	run_capture bad "${AS_NOBODY[@]}" "$EMT" -q -o "$TDIR/private/out" -- "$VICTIMS/single"
+	[ "$(cat bad.rc)" != 0 ] || fail "emt exited 0"
+	one_line_error bad.err "Permission denied"
+	[ ! -s bad.out ] || fail "the program ran anyway: $(cat bad.out)"
+}
+
 # The output directory cannot be made: refuse before running anything.
 unwritable_case() {
 	need_victim single
@@ -70,7 +125,10 @@ t_out_symlink() {
 
 register "missing program: No such file" t_missing_program
 register "non-executable file: Permission denied" t_not_executable
+register "exec format error in the child" t_exec_format
 register "dead pid" t_dead_pid
+register "pid of another user: Operation not permitted" t_foreign_pid
+register "output dir without write permission" t_out_forbidden
 register "-p with garbage" t_pid_garbage
 register "no program and no pid" t_no_program
 register "output dir under a regular file" t_out_under_file

@@ -3,10 +3,12 @@
 # and under emt, and at least one capture. Skipped when not installed.
 
 # program_case CMD... — native run, traced run, comparison, events.
+# EXPECT_RC: the program's exit status natively (default 0).
 program_case() {
 	need_emt
 	run_native "$@"
-	[ "$(cat native.rc)" = 0 ] || { show stderr native.err; fail "$1 fails natively"; }
+	[ "$(cat native.rc)" = "${EXPECT_RC:-0}" ] ||
+		{ show stderr native.err; fail "$1 exits $(cat native.rc) natively, not ${EXPECT_RC:-0}"; }
 	run_emt -- "$@"
 	compare_runs
 	check_events --min-exec=1
@@ -112,6 +114,26 @@ t_upx_hello() {
 		fail "hello-dyn.upx printed: $(head -c 200 emt.out)"
 }
 
+# tcc makes a malloc'ed heap page W+X with mprotect and runs the program
+# there; the program exits 3.
+t_tcc_run() {
+	command -v tcc >/dev/null || skip "tcc not installed"
+	EXPECT_RC=3 program_case tcc -run "$TESTS/programs/fib.c" one two
+	grep -qx 'fib(24) = 46368, 3 arguments, last two' emt.out ||
+		fail "tcc -run printed: $(head -c 200 emt.out)"
+	grep -q '"origin":"wx_protect"' out/events.jsonl || fail "no wx_protect capture"
+}
+
+# valgrind translates every basic block of the guest into its own code
+# cache: thousands of captures in one short run.
+t_valgrind() {
+	command -v valgrind >/dev/null || skip "valgrind not installed"
+	program_case valgrind -q /bin/echo "hello under valgrind"
+	grep -qx 'hello under valgrind' emt.out || fail "valgrind printed: $(head -c 200 emt.out)"
+	[ "$(grep -c '"event":"exec"' out/events.jsonl)" -ge 100 ] ||
+		fail "fewer than 100 captures from valgrind"
+}
+
 t_java() {
 	command -v java >/dev/null || skip "java not installed"
 	command -v javac >/dev/null || skip "javac not installed"
@@ -161,6 +183,8 @@ register "luajit hot loop" t_luajit
 register "lli running LLVM IR hello" t_lli
 register "ruby --yjit hot loop" t_ruby_yjit
 register "php tracing JIT hot loop" t_php_jit
+register "tcc -run a C file" t_tcc_run
+register "valgrind /bin/echo" t_valgrind
 register "UPX-packed ls -la /usr" t_upx_ls
 register "UPX-packed dynamic hello" t_upx_hello
 T_LIMIT=300 register "java hot loop" t_java
