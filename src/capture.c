@@ -49,8 +49,6 @@ void capture_exec(struct emt_monitor *mon, struct thread *t,
 	int rc;
 
 	mon->n_captures++;
-	if (!event_wanted(mon, EMT_EVENT_EXEC))
-		return;
 	ev = event_new(mon, EMT_EVENT_EXEC, t);
 	if (!ev)
 		return;

@@ -6,8 +6,11 @@
 
 /* Freed events, with their page buffer, wait here for reuse, so a fault
  * in steady state allocates nothing. Shared by all monitors: events may
- * be freed after their monitor. */
-#define POOL_MAX 256
+ * be freed after their monitor. As many as a default queue holds: with
+ * fewer, a consumer that falls behind frees the rest into the tracer
+ * thread's malloc arena, which then shrinks and grows again (mprotect and
+ * page faults) at every burst. */
+#define POOL_MAX 4096
 
 struct event_box {
 	struct emt_event ev;   /* first: the user holds &box->ev */
@@ -57,7 +60,7 @@ uint8_t *event_page_buffer(struct emt_event *ev)
 	return ev->bytes;
 }
 
-bool event_wanted(const struct emt_monitor *mon, enum emt_event_type type)
+static bool event_wanted(const struct emt_monitor *mon, enum emt_event_type type)
 {
 	return mon->opts.event_mask & EMT_EVENT_MASK(type);
 }
@@ -65,9 +68,12 @@ bool event_wanted(const struct emt_monitor *mon, enum emt_event_type type)
 struct emt_event *event_new(struct emt_monitor *mon, enum emt_event_type type,
 			    const struct thread *t)
 {
-	struct event_box *box = pool_take();
+	struct event_box *box;
 	struct emt_event *ev;
 
+	if (!event_wanted(mon, type))
+		return NULL;
+	box = pool_take();
 	if (!box)
 		box = calloc(1, sizeof(*box));
 	if (box)
@@ -97,11 +103,8 @@ void event_emit(struct emt_monitor *mon, struct emt_event *ev)
 void event_flip(struct emt_monitor *mon, const struct thread *t, uint64_t addr,
 		uint64_t len, int from, int to)
 {
-	struct emt_event *ev;
+	struct emt_event *ev = event_new(mon, EMT_EVENT_FLIP, t);
 
-	if (!event_wanted(mon, EMT_EVENT_FLIP))
-		return;
-	ev = event_new(mon, EMT_EVENT_FLIP, t);
 	if (!ev)
 		return;
 	ev->addr = addr;
@@ -114,11 +117,8 @@ void event_flip(struct emt_monitor *mon, const struct thread *t, uint64_t addr,
 void event_process(struct emt_monitor *mon, pid_t pid, pid_t parent,
 		   enum emt_process_change change, int status)
 {
-	struct emt_event *ev;
+	struct emt_event *ev = event_new(mon, EMT_EVENT_PROCESS, NULL);
 
-	if (!event_wanted(mon, EMT_EVENT_PROCESS))
-		return;
-	ev = event_new(mon, EMT_EVENT_PROCESS, NULL);
 	if (!ev)
 		return;
 	ev->pid = pid;

@@ -98,7 +98,7 @@ struct event_queue {
 	bool unbounded;        /* stop requested: never block the tracer */
 	bool finished;         /* tracer is done: no more events */
 	struct emt_event **overflow; /* beyond cap once unbounded */
-	size_t n_overflow, cap_overflow;
+	size_t overflow_head, n_overflow, cap_overflow;
 };
 
 enum command { CMD_NONE, CMD_STOP };
@@ -163,11 +163,12 @@ size_t queue_drain(struct event_queue *q, enum emt_event_type type,
 		   struct emt_event ***out);
 
 /* events.c */
+/* A new event of type, or NULL when the user did not ask for that type
+ * (or memory ran out, which is logged). */
 struct emt_event *event_new(struct emt_monitor *mon, enum emt_event_type type,
 			    const struct thread *t);
 /* The event's EMT_PAGE_SIZE buffer for captured bytes, reused if pooled. */
 uint8_t *event_page_buffer(struct emt_event *ev);
-bool event_wanted(const struct emt_monitor *mon, enum emt_event_type type);
 void event_emit(struct emt_monitor *mon, struct emt_event *ev);
 void event_flip(struct emt_monitor *mon, const struct thread *t, uint64_t addr,
 		uint64_t len, int from, int to);

@@ -43,6 +43,12 @@ void queue_destroy(struct event_queue *q)
 	pthread_cond_destroy(&q->nonfull);
 }
 
+/* Events waiting beyond the ring: overflow[overflow_head..n_overflow). */
+static size_t overflow_len(const struct event_queue *q)
+{
+	return q->n_overflow - q->overflow_head;
+}
+
 static int overflow_push(struct event_queue *q, struct emt_event *ev)
 {
 	if (q->n_overflow == q->cap_overflow) {
@@ -65,7 +71,14 @@ int queue_push(struct event_queue *q, struct emt_event *ev, bool drop)
 	pthread_mutex_lock(&q->lock);
 	while (q->count == q->cap && !q->unbounded && !drop)
 		pthread_cond_wait(&q->nonfull, &q->lock);
-	if (q->count < q->cap && q->n_overflow == 0) {
+	/* Once stopping, only exec events reach the user (the result of
+	 * emt_monitor_stop): keep no others. */
+	if (q->unbounded && ev->type != EMT_EVENT_EXEC) {
+		pthread_mutex_unlock(&q->lock);
+		emt_event_free(ev);
+		return 0;
+	}
+	if (q->count < q->cap && overflow_len(q) == 0) {
 		q->ring[(q->head + q->count) % q->cap] = ev;
 		q->count++;
 	} else if (q->unbounded) {
@@ -76,7 +89,7 @@ int queue_push(struct event_queue *q, struct emt_event *ev, bool drop)
 	/* Waking the consumer for every event costs a context switch per
 	 * fault; it polls every QUEUE_POLL_MS instead and is woken only when
 	 * a batch is ready. */
-	if (rc == 0 && q->count + q->n_overflow == QUEUE_WAKE_BATCH)
+	if (rc == 0 && q->count + overflow_len(q) == QUEUE_WAKE_BATCH)
 		pthread_cond_signal(&q->nonempty);
 	pthread_mutex_unlock(&q->lock);
 	if (rc)
@@ -91,12 +104,11 @@ static struct emt_event *take_locked(struct event_queue *q)
 	q->head = (q->head + 1) % q->cap;
 	q->count--;
 	/* Refill the ring from the overflow, oldest first, to keep order. */
-	if (q->n_overflow && q->count < q->cap) {
-		q->ring[(q->head + q->count) % q->cap] = q->overflow[0];
+	if (overflow_len(q) && q->count < q->cap) {
+		q->ring[(q->head + q->count) % q->cap] = q->overflow[q->overflow_head++];
 		q->count++;
-		q->n_overflow--;
-		for (size_t i = 0; i < q->n_overflow; i++)
-			q->overflow[i] = q->overflow[i + 1];
+		if (q->overflow_head == q->n_overflow)
+			q->overflow_head = q->n_overflow = 0;
 	}
 	pthread_cond_signal(&q->nonfull);
 	return ev;
@@ -174,7 +186,7 @@ void queue_finish(struct event_queue *q)
 size_t queue_drain(struct event_queue *q, enum emt_event_type type,
 		   struct emt_event ***out)
 {
-	size_t n = 0, cap = q->count + q->n_overflow;
+	size_t n = 0, cap = q->count + overflow_len(q);
 	struct emt_event **v = calloc(cap ? cap : 1, sizeof(*v));
 	struct emt_event *ev;
 

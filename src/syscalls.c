@@ -247,27 +247,31 @@ static void commit_success(struct mm_space *mm, const struct pending_call *c,
 	}
 }
 
+static void report_call(struct emt_monitor *mon, struct thread *t, int64_t ret)
+{
+	const struct pending_call *c = &t->call;
+	struct emt_event *ev = event_new(mon, EMT_EVENT_SYSCALL, t);
+
+	if (!ev)
+		return;
+	ev->syscall_nr = c->nr;
+	memcpy(ev->args, c->args, sizeof(ev->args));
+	ev->retval = ret;
+	ev->prot_asked = c->asked;
+	ev->prot_granted = c->granted;
+	if (c->nr == ARCH_NR_MUNMAP || c->nr == ARCH_NR_MREMAP || c->nr == ARCH_NR_BRK)
+		ev->prot_asked = ev->prot_granted = 0;
+	event_emit(mon, ev);
+}
+
 void syscalls_commit(struct emt_monitor *mon, struct thread *t, int64_t ret)
 {
 	struct pending_call *c = &t->call;
 
 	if (!(ret < 0 && ret > -4096) || c->nr == ARCH_NR_BRK)
 		commit_success(t->proc->mm, c, (uint64_t)ret);
-	if (c->report && event_wanted(mon, EMT_EVENT_SYSCALL)) {
-		struct emt_event *ev = event_new(mon, EMT_EVENT_SYSCALL, t);
-
-		if (ev) {
-			ev->syscall_nr = c->nr;
-			memcpy(ev->args, c->args, sizeof(ev->args));
-			ev->retval = ret;
-			ev->prot_asked = c->asked;
-			ev->prot_granted = c->granted;
-			if (c->nr == ARCH_NR_MUNMAP || c->nr == ARCH_NR_MREMAP ||
-			    c->nr == ARCH_NR_BRK)
-				ev->prot_asked = ev->prot_granted = 0;
-			event_emit(mon, ev);
-		}
-	}
+	if (c->report)
+		report_call(mon, t, ret);
 	c->nr = 0;
 }
 
