@@ -200,6 +200,18 @@ static bool disasm_start(const struct emt_event *ev, uint64_t *start)
 	return true;
 }
 
+/* Code after these never runs from here: what follows a ret is usually
+ * the page's zero fill, and would only be noise in the log. */
+static bool ends_flow(const cs_insn *insn)
+{
+	static const char *const ends[] = { "ret", "retf", "jmp", "ljmp", "ud2", "hlt" };
+
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++)
+		if (strcmp(insn->mnemonic, ends[i]) == 0)
+			return true;
+	return false;
+}
+
 static void disasm(struct humanlog *h, const struct emt_event *ev)
 {
 	cs_insn *insn;
@@ -221,6 +233,8 @@ static void disasm(struct humanlog *h, const struct emt_event *ev)
 		else
 			fprintf(stderr, "    %#" PRIx64 ": %s\n", insn[i].address,
 				insn[i].mnemonic);
+		if (ends_flow(&insn[i]))
+			break;
 	}
 	cs_free(insn, n);
 }

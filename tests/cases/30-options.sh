@@ -23,6 +23,28 @@ t_only_wx_single() {
 	victim_case -e --only-wx -c --only-announced single
 }
 
+# Without -q: the W+X mmap decoded as strace shows it, with what emt
+# granted, and the capture disassembled up to its ret.
+t_human_log() {
+	local addr
+	need_emt
+	need_victim single
+	run_capture log "$EMT" -- "$VICTIMS/single"
+	[ "$(cat log.rc)" = 0 ] || { show stderr log.err; fail "emt exited $(cat log.rc)"; }
+	addr=$(fact wx addr log.ann)
+	[ -n "$addr" ] || fail "the victim announced no W+X mapping"
+	grep -q "^\[pid [0-9]*\] mmap(NULL, 4096, PROT_READ|PROT_WRITE|PROT_EXEC, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = $addr (granted PROT_READ|PROT_WRITE)\$" log.err ||
+		{ show stderr log.err; fail "no strace-like line for the W+X mmap at $addr"; }
+	grep -q "^\[pid [0-9]*\] exec $addr len 4096 seq 1 sha256 [0-9a-f]* origin wx_map\$" log.err ||
+		{ show stderr log.err; fail "no exec line for $addr"; }
+	grep -A2 "exec $addr " log.err | sed -n 2,3p | tr -s ' ' >disasm
+	printf '%s\n' " $addr: mov eax, 0x2a" " $(printf '%#x' $((addr + 5))): ret" >want
+	cmp -s want disasm || { echo "want:"; cat want; echo "got:"; cat disasm; fail "disassembly differs"; }
+	[ "$(grep -A3 "exec $addr " log.err | grep -c '^    0x')" = 2 ] ||
+		fail "the disassembly goes on past the ret"
+}
+
+register "human log: strace-like mmap, capture disassembled" t_human_log
 register "--no-seccomp: cycles" t_no_seccomp_cycles
 register "--no-seccomp: several regions" t_no_seccomp_regions
 register "--no-seccomp: fork" t_no_seccomp_fork
