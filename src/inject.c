@@ -43,6 +43,19 @@ static void keep_signal(struct emt_monitor *mon, struct thread *t, int sig)
 	tgkill(t->proc->pid, t->tid, sig);
 }
 
+/* The SIGTRAP that ended a step of the program's instruction is the
+ * step's (TRAP_TRACE) or the instruction's own: an int3 reports SI_KERNEL
+ * (do_int3_user() in arch/x86/kernel/traps.c), and is the program's to
+ * receive. Either way the instruction ran. */
+static int keep_own_trap(struct emt_monitor *mon, struct thread *t)
+{
+	siginfo_t si;
+
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0 && si.si_code != TRAP_TRACE)
+		keep_signal(mon, t, SIGTRAP);
+	return 0;
+}
+
 /* Single-step t once, until the step's SIGTRAP. A signal met on the way
  * is kept. -EFAULT: the instruction faulted; t is at that
  * signal-delivery-stop. Syscall and event stops are stepped over when
@@ -63,7 +76,7 @@ static int step(struct emt_monitor *mon, struct thread *t, bool hand_over,
 		int sig = WSTOPSIG(*status), event = *status >> 16;
 
 		if (event == 0 && sig == SIGTRAP)
-			return 0;
+			return hand_over ? keep_own_trap(mon, t) : 0;
 		/* The stepped instruction faulted: that is a new fault for
 		 * the caller to handle, at this very stop. */
 		if (event == 0 && (sig == SIGSEGV || sig == SIGBUS ||
