@@ -6,24 +6,9 @@
  * writable and executable, and code is then run from that page: emt must
  * see the mprotect like any other, so the second page is captured too.
  */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <sys/syscall.h>
-#include <time.h>
 
-#include "victim.h"
-
-static atomic_int quit;
-
-static void *idler(void *arg)
-{
-	struct timespec nap = { 0, 1000 * 1000 };
-
-	(void)arg;
-	while (!atomic_load(&quit))
-		nanosleep(&nap, NULL);
-	return NULL;
-}
+#include "idler.h"
 
 /* Calls code with rax = nr and the first three syscall arguments set,
  * below the red zone of this frame. */
@@ -42,12 +27,10 @@ int main(void)
 {
 	static const uint8_t syscall_ret[] = { 0x0f, 0x05, 0xc3 }; /* syscall; ret */
 	uint8_t *code, *target;
-	pthread_t helper;
 	long rc;
 
 	announce_start();
-	if (pthread_create(&helper, NULL, idler, NULL))
-		victim_fail("pthread_create");
+	idler_start();
 	code = map_rwx(VICTIM_PAGE);
 	memcpy(code, syscall_ret, sizeof(syscall_ret));
 	target = victim_mmap(NULL, VICTIM_PAGE, PROT_READ | PROT_WRITE, 0);
@@ -57,8 +40,7 @@ int main(void)
 	if (rc != 0)
 		victim_fail("mprotect from generated code failed");
 	run_ret_imm(target, 77, 1, "wx_protect");
-	atomic_store(&quit, 1);
-	pthread_join(helper, NULL);
+	idler_stop();
 	printf("syscall_first ok\n");
 	return 0;
 }

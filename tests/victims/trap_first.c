@@ -5,15 +5,10 @@
  * must reach it exactly once per run, as without emt, even though emt
  * steps that very instruction after making the page executable.
  */
-#include <pthread.h>
-#include <stdatomic.h>
-#include <time.h>
-
-#include "victim.h"
+#include "idler.h"
 
 #define RUNS 5
 
-static atomic_int quit;
 static volatile sig_atomic_t traps;
 
 static void on_trap(int sig)
@@ -22,26 +17,14 @@ static void on_trap(int sig)
 	traps++;
 }
 
-static void *idler(void *arg)
-{
-	struct timespec nap = { 0, 1000 * 1000 };
-
-	(void)arg;
-	while (!atomic_load(&quit))
-		nanosleep(&nap, NULL);
-	return NULL;
-}
-
 int main(void)
 {
-	pthread_t helper;
 	uint8_t *page;
 	int sum = 0;
 
 	on_signal_call(SIGTRAP, on_trap);
 	announce_start();
-	if (pthread_create(&helper, NULL, idler, NULL))
-		victim_fail("pthread_create");
+	idler_start();
 	page = map_rwx(VICTIM_PAGE);
 	for (int i = 0; i < RUNS; i++) {
 		page[0] = 0xcc; /* int3, then mov eax, i; ret */
@@ -49,8 +32,7 @@ int main(void)
 		announce_code(page, (unsigned long)i + 1, "wx_map");
 		sum += call_code(page);
 	}
-	atomic_store(&quit, 1);
-	pthread_join(helper, NULL);
+	idler_stop();
 	printf("trap_first traps %d sum %d\n", (int)traps, sum);
 	return traps == RUNS ? 0 : 1;
 }
