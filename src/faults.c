@@ -113,12 +113,25 @@ static void handle_fault_met(struct emt_monitor *mon, struct thread *t,
  * Java threads run it) would fault in turn for ever, and a fault handled
  * late looks stale. Single-stepped while emt handles nothing else, the
  * instruction runs once with the page as it was just made. */
-static void resume_after_flip(struct emt_monitor *mon, struct thread *t)
+/* Stepping a syscall instruction hides the call from emt when emt relies
+ * on syscall stops: PTRACE_SINGLESTEP reports no syscall-entry-stop. */
+static bool steps_unseen_syscall(struct emt_monitor *mon, struct thread *t,
+				 const struct fault *f)
+{
+	uint8_t insn[ARCH_SYSCALL_INSN_LEN];
+
+	return mon->syscall_mode && is_fetch(f) &&
+	       (mem_read(mon, t->proc, arch_pc(&f->regs), insn, sizeof(insn)) ||
+		arch_is_syscall_insn(insn));
+}
+
+static void resume_after_flip(struct emt_monitor *mon, struct thread *t,
+			      const struct fault *f)
 {
 	siginfo_t si;
 	int rc, status;
 
-	if (!shared_memory(t)) {
+	if (!shared_memory(t) || steps_unseen_syscall(mon, t, f)) {
 		thread_resume(mon, t, 0);
 		return;
 	}
@@ -147,7 +160,7 @@ static void on_exec_fault(struct emt_monitor *mon, struct thread *t,
 	alias_after_exec(mon, t, f->page);
 	capture_exec(mon, t, &f->regs, f->page, f->addr, &f->span);
 	regions_update(&mm->map, f->page, f->page + EMT_PAGE_SIZE, bump_seq, NULL);
-	resume_after_flip(mon, t);
+	resume_after_flip(mon, t, f);
 }
 
 /* Code writing into the page it runs from would fault for ever between
@@ -196,7 +209,7 @@ static void on_write_fault(struct emt_monitor *mon, struct thread *t,
 	if (flip(mon, t, f, prot_after_write(f->attr.asked)) == -ESRCH)
 		return;
 	alias_after_write(mon, t, f->page);
-	resume_after_flip(mon, t);
+	resume_after_flip(mon, t, f);
 }
 
 bool faults_on_tracked(const struct thread *t, const siginfo_t *si)
@@ -255,7 +268,7 @@ static void resync(struct emt_monitor *mon, struct thread *t,
 {
 	if (inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, f->attr.granted) == -ESRCH)
 		return;
-	resume_after_flip(mon, t);
+	resume_after_flip(mon, t, f);
 }
 
 static bool handle_fault(struct emt_monitor *mon, struct thread *t,
@@ -269,7 +282,7 @@ static bool handle_fault(struct emt_monitor *mon, struct thread *t,
 	fetch = is_fetch(&f);
 	switch (is_stale(t, &f, fetch)) {
 	case STALE_RETRY:
-		resume_after_flip(mon, t);
+		resume_after_flip(mon, t, &f);
 		return true;
 	case STALE_RESYNC:
 		resync(mon, t, &f);

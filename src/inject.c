@@ -44,14 +44,15 @@ static void keep_signal(struct emt_monitor *mon, struct thread *t, int sig)
 }
 
 /* The SIGTRAP that ended a step of the program's instruction is the
- * step's (TRAP_TRACE) or the instruction's own: an int3 reports SI_KERNEL
- * (do_int3_user() in arch/x86/kernel/traps.c), and is the program's to
- * receive. Either way the instruction ran. */
+ * step's (TRAP_TRACE; TRAP_BRKPT after a stepped syscall,
+ * user_single_step_report()) or the instruction's own: an int3 reports
+ * SI_KERNEL (do_int3_user() in arch/x86/kernel/traps.c), and is the
+ * program's to receive. Either way the instruction ran. */
 static int keep_own_trap(struct emt_monitor *mon, struct thread *t)
 {
 	siginfo_t si;
 
-	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0 && si.si_code != TRAP_TRACE)
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0 && si.si_code == SI_KERNEL)
 		keep_signal(mon, t, SIGTRAP);
 	return 0;
 }

@@ -37,7 +37,7 @@ register "instruction straddling two pages" t_announced straddle
 register "same-page self-modifying code (2000 runs)" t_announced smc
 register "multi-threaded JIT in one page" t_announced mt_jit
 register "threads writing and running one page in turn" t_announced mark_and_run
-register "generated code starting with a syscall (mprotect)" t_announced syscall_first
+register "generated code starting with a syscall (getpid, mprotect)" t_announced syscall_first
 register "generated code starting with int3: SIGTRAP handled" t_announced trap_first
 register "read() into a page that already ran" t_announced read_into_code
 register "RW then R-X flips (W^X-compliant JIT)" t_announced flip

@@ -14,6 +14,12 @@ t_no_seccomp_fork() {
 	victim_case -e --no-seccomp -c --only-announced fork
 }
 
+# A stepped syscall instruction is never reported at syscall entry: emt
+# must not step it when it relies on syscall stops.
+t_no_seccomp_syscall_first() {
+	victim_case -e --no-seccomp -c --only-announced syscall_first
+}
+
 # --only-wx: RW -> R-X flips are no longer tracked, W+X requests still are.
 t_only_wx_flip() {
 	victim_case -e --only-wx -c --no-exec flip
@@ -48,5 +54,6 @@ register "human log: strace-like mmap, capture disassembled" t_human_log
 register "--no-seccomp: cycles" t_no_seccomp_cycles
 register "--no-seccomp: several regions" t_no_seccomp_regions
 register "--no-seccomp: fork" t_no_seccomp_fork
+register "--no-seccomp: generated code starting with a syscall" t_no_seccomp_syscall_first
 register "--only-wx: flips not tracked" t_only_wx_flip
 register "--only-wx: W+X still tracked" t_only_wx_single

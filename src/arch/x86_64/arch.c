@@ -5,6 +5,12 @@
 
 const uint8_t arch_syscall_insn[ARCH_SYSCALL_INSN_LEN] = { 0x0f, 0x05 };
 
+bool arch_is_syscall_insn(const uint8_t insn[ARCH_SYSCALL_INSN_LEN])
+{
+	return (insn[0] == 0x0f && (insn[1] == 0x05 || insn[1] == 0x34)) ||
+	       (insn[0] == 0xcd && insn[1] == 0x80);
+}
+
 void arch_regs_to_event(const arch_regs *r, struct emt_regs *out)
 {
 	*out = (struct emt_regs){

@@ -6,6 +6,7 @@
 #ifndef EMT_ARCH_H
 #define EMT_ARCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/user.h>
@@ -31,6 +32,9 @@ typedef struct user_regs_struct arch_regs;
 /* Bytes of the `syscall` instruction. */
 #define ARCH_SYSCALL_INSN_LEN 2
 extern const uint8_t arch_syscall_insn[ARCH_SYSCALL_INSN_LEN];
+/* Whether the bytes at an instruction start are a system call: syscall,
+ * int $0x80 or sysenter. */
+bool arch_is_syscall_insn(const uint8_t insn[ARCH_SYSCALL_INSN_LEN]);
 
 /* The trampoline: a region emt maps once into each address space. Its
  * first half holds code (one 64-byte slot per thread), its second half
