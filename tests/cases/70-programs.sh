@@ -134,6 +134,19 @@ t_valgrind() {
 		fail "fewer than 100 captures from valgrind"
 }
 
+# Guile 3 compiles hot procedures to native code; without auto-compile
+# the script is interpreted first, then JIT-compiled.
+t_guile() {
+	command -v guile >/dev/null || skip "guile not installed"
+	program_case guile --no-auto-compile "$TESTS/programs/hot.scm"
+}
+
+# gjs: SpiderMonkey's baseline and Ion JITs.
+t_gjs() {
+	command -v gjs >/dev/null || skip "gjs not installed"
+	program_case gjs "$TESTS/programs/hot_gjs.js"
+}
+
 t_java() {
 	command -v java >/dev/null || skip "java not installed"
 	command -v javac >/dev/null || skip "javac not installed"
@@ -185,6 +198,8 @@ register "ruby --yjit hot loop" t_ruby_yjit
 register "php tracing JIT hot loop" t_php_jit
 register "tcc -run a C file" t_tcc_run
 register "valgrind /bin/echo" t_valgrind
+register "guile hot loop" t_guile
+register "gjs (SpiderMonkey) hot loop" t_gjs
 register "UPX-packed ls -la /usr" t_upx_ls
 register "UPX-packed dynamic hello" t_upx_hello
 T_LIMIT=300 register "java hot loop" t_java
