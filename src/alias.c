@@ -100,6 +100,18 @@ static void protect_alias(struct emt_monitor *mon, struct thread *t,
 	event_flip(mon, t, q, EMT_PAGE_SIZE, from, prot);
 }
 
+/* Whether w is another view, with a protection that includes want, of
+ * file offset off that view v shows; *q: the page of w that shows it. */
+static bool alias_of(const struct view *v, uint64_t off, const struct view *w,
+		     int want, uint64_t *q)
+{
+	if (w == v || w->dev != v->dev || w->ino != v->ino || !(w->prot & want) ||
+	    off < w->off || off - w->off >= w->end - w->start)
+		return false;
+	*q = w->start + (off - w->off);
+	return true;
+}
+
 /* For every other view of the file page behind addr whose protection
  * includes `want`, call fn on the aliasing page. */
 static void for_each_alias(struct emt_monitor *mon, struct thread *t,
@@ -109,20 +121,14 @@ static void for_each_alias(struct emt_monitor *mon, struct thread *t,
 {
 	struct mm_space *mm = t->proc->mm;
 	const struct view *v = view_at(mm, page);
-	uint64_t off;
+	uint64_t off, q;
 
 	if (!v)
 		return;
 	off = v->off + (page - v->start);
-	for (size_t i = 0; i < mm->n_views; i++) {
-		const struct view *w = &mm->views[i];
-
-		if (w == v || w->dev != v->dev || w->ino != v->ino ||
-		    !(w->prot & want) || off < w->off ||
-		    off - w->off >= w->end - w->start)
-			continue;
-		fn(mon, t, w, w->start + (off - w->off), page);
-	}
+	for (size_t i = 0; i < mm->n_views; i++)
+		if (alias_of(v, off, &mm->views[i], want, &q))
+			fn(mon, t, &mm->views[i], q, page);
 }
 
 static void guard_writer(struct emt_monitor *mon, struct thread *t,
@@ -158,6 +164,21 @@ static void guard_writer_at(struct emt_monitor *mon, struct thread *t,
 {
 	(void)page;
 	guard_writer(mon, t, w, q);
+}
+
+bool alias_runs_from(const struct mm_space *mm, uint64_t page, uint64_t pc)
+{
+	const struct view *v = view_at(mm, page);
+	uint64_t lo = EMT_PAGE_DOWN(pc), hi = EMT_PAGE_DOWN(pc + ARCH_MAX_INSN_LEN - 1);
+	uint64_t off, q;
+
+	if (!v)
+		return false;
+	off = v->off + (page - v->start);
+	for (size_t i = 0; i < mm->n_views; i++)
+		if (alias_of(v, off, &mm->views[i], PROT_EXEC, &q) && (q == lo || q == hi))
+			return true;
+	return false;
 }
 
 void alias_after_exec(struct emt_monitor *mon, struct thread *t, uint64_t page)

@@ -77,9 +77,7 @@ static void settle_thread(struct emt_monitor *mon, struct thread *t)
 	int sig = WSTOPSIG(status), event = status >> 16;
 
 	if (event == 0 && sig != (SIGTRAP | 0x80)) {
-		t->deliver_sig = sig;
-		t->has_siginfo = ptrace(PTRACE_GETSIGINFO, t->tid, 0,
-					&t->saved_siginfo) == 0;
+		thread_keep_signal(t, sig);
 		t->expect_attach_stop = true; /* the interrupt is still due */
 	} else if (event == PTRACE_EVENT_STOP && is_stop_signal(sig)) {
 		t->stop_status = status;
@@ -209,6 +207,7 @@ static void detach_stop(struct emt_monitor *mon, pid_t tid, int status)
 		return;
 	}
 	t->state = THREAD_STOPPED;
+	t->stop_status = status;
 	if (sig == (SIGTRAP | 0x80) &&
 	    ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(info), &info) > 0) {
 		if (info.op == PTRACE_SYSCALL_INFO_EXIT && t->call.nr)
@@ -225,11 +224,8 @@ static void detach_stop(struct emt_monitor *mon, pid_t tid, int status)
 			    faults_on_tracked(t, &si);
 		/* An emt fault needs no delivery: the instruction succeeds
 		 * once the protections are restored. */
-		if (!ours && !t->deliver_sig) {
-			t->deliver_sig = sig;
-			t->has_siginfo = ptrace(PTRACE_GETSIGINFO, tid, 0,
-						&t->saved_siginfo) == 0;
-		}
+		if (!ours)
+			thread_keep_signal(t, sig);
 	}
 }
 
@@ -343,11 +339,10 @@ int tracee_detach_all(struct emt_monitor *mon)
 	for (struct proc *p = mon->procs; p; p = p->next)
 		restore_proc(mon, p);
 	for_each_thread(mon, t) {
-		int sig = t->deliver_sig;
+		int sig = thread_take_signal(t);
 
-		if (sig && t->has_siginfo)
-			ptrace(PTRACE_SETSIGINFO, t->tid, 0, &t->saved_siginfo);
 		ptrace(PTRACE_DETACH, t->tid, 0, (long)sig);
+		thread_requeue(t);
 		thread_remove(mon, t);
 	}
 	while (mon->procs)

@@ -101,49 +101,56 @@ static void handle_fault_met(struct emt_monitor *mon, struct thread *t,
 {
 	if (handle_fault(mon, t, si))
 		return;
-	t->saved_siginfo = *si;
-	t->deliver_sig = si->si_signo;
-	t->has_siginfo = true;
+	thread_deliver_first(t, si);
 	thread_resume(mon, t, 0);
 }
+
+/* A syscall instruction is never stepped: PTRACE_SINGLESTEP reports no
+ * syscall-entry-stop, so emt would not see a call it relies on syscall
+ * stops for, and a blocking call (poll, futex) would keep emt waiting for
+ * this thread alone while the thread that would wake it waits for emt. */
+static bool at_syscall_insn(struct emt_monitor *mon, struct thread *t,
+			    const struct fault *f)
+{
+	uint8_t insn[ARCH_SYSCALL_INSN_LEN];
+
+	return is_fetch(f) &&
+	       (mem_read(mon, t->proc, arch_pc(&f->regs), insn, sizeof(insn)) ||
+		arch_is_syscall_insn(insn));
+}
+
+/* How deep faults met while stepping may nest: an instruction that writes,
+ * through another view, the file page it runs from would otherwise fault
+ * from one view to the other without end, on emt's stack. */
+#define STEP_DEPTH_MAX 3
 
 /* In memory other threads share, the flip made for one thread can be
  * undone by another thread's before the first one's instruction ran: a
  * writer and a runner of one page (HotSpot's GC marking an nmethod while
  * Java threads run it) would fault in turn for ever, and a fault handled
- * late looks stale. Single-stepped while emt handles nothing else, the
+ * late looks stale. Single-stepped before emt handles any other stop, the
  * instruction runs once with the page as it was just made. */
-/* Stepping a syscall instruction hides the call from emt when emt relies
- * on syscall stops: PTRACE_SINGLESTEP reports no syscall-entry-stop. */
-static bool steps_unseen_syscall(struct emt_monitor *mon, struct thread *t,
-				 const struct fault *f)
-{
-	uint8_t insn[ARCH_SYSCALL_INSN_LEN];
-
-	return mon->syscall_mode && is_fetch(f) &&
-	       (mem_read(mon, t->proc, arch_pc(&f->regs), insn, sizeof(insn)) ||
-		arch_is_syscall_insn(insn));
-}
-
 static void resume_after_flip(struct emt_monitor *mon, struct thread *t,
 			      const struct fault *f)
 {
 	siginfo_t si;
 	int rc, status;
 
-	if (!shared_memory(t) || steps_unseen_syscall(mon, t, f)) {
+	if (!shared_memory(t) || t->step_depth >= STEP_DEPTH_MAX ||
+	    at_syscall_insn(mon, t, f)) {
 		thread_resume(mon, t, 0);
 		return;
 	}
 	rc = inject_step_program(mon, t, &status);
+	if (rc == 0)
+		forget_stale(t);
 	if (rc == -EFAULT && fault_met(t, &si)) {
+		t->step_depth++;
 		handle_fault_met(mon, t, &si);
+		t->step_depth--;
 	} else if (rc == -EAGAIN) {
-		/* The code began with a syscall: in it now, it made progress. */
-		forget_stale(t);
-		stops_handle(mon, t->tid, status);
-	} else if (rc == 0) {
-		forget_stale(t);
+		stops_handle(mon, t->tid, status); /* a group-stop came first */
+	} else if (rc != -ESRCH) {
 		thread_resume(mon, t, 0);
 	}
 }
@@ -166,7 +173,9 @@ static void on_exec_fault(struct emt_monitor *mon, struct thread *t,
 /* Code writing into the page it runs from would fault for ever between
  * the write and the next fetch: let that one instruction run with the page
  * as the program asked (RWX), then leave it writable so the next fetch is
- * captured as a new version. */
+ * captured as a new version. The same for code writing the file page it
+ * runs from through another, writable view: the executable view is
+ * re-armed once the write is done. */
 static void smc_step(struct emt_monitor *mon, struct thread *t,
 		     const struct fault *f)
 {
@@ -185,6 +194,8 @@ static void smc_step(struct emt_monitor *mon, struct thread *t,
 	inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, after);
 	set_page_granted(mm, f->page, after);
 	event_flip(mon, t, f->page, EMT_PAGE_SIZE, f->attr.granted, after);
+	/* Written through another view: that view's next run is new code. */
+	alias_after_write(mon, t, f->page);
 	/* The write reached another protected page: handle that fault; the
 	 * instruction is retried with this page writable. */
 	if (rc == -EFAULT) {
@@ -202,7 +213,8 @@ static void on_write_fault(struct emt_monitor *mon, struct thread *t,
 	bool same_page = EMT_PAGE_DOWN(pc) == f->page ||
 			 EMT_PAGE_DOWN(pc + ARCH_MAX_INSN_LEN - 1) == f->page;
 
-	if (same_page && (f->attr.asked & PROT_EXEC)) {
+	if ((same_page && (f->attr.asked & PROT_EXEC)) ||
+	    alias_runs_from(t->proc->mm, f->page, pc)) {
 		smc_step(mon, t, f);
 		return;
 	}

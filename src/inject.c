@@ -28,41 +28,31 @@
 /* The last slots' data holds a seccomp program being installed. */
 #define FILTER_SLOTS 8
 
-/* A signal that arrives while emt drives the thread is kept to be
- * delivered when the thread is resumed, never dropped. */
-static void keep_signal(struct emt_monitor *mon, struct thread *t, int sig)
-{
-	if (t->deliver_sig == 0) {
-		t->deliver_sig = sig;
-		t->has_siginfo = ptrace(PTRACE_GETSIGINFO, t->tid, 0,
-					&t->saved_siginfo) == 0;
-		return;
-	}
-	/* Only one can be re-injected with its siginfo; requeue the rest. */
-	emt_log(mon, EMT_LOG_DEBUG, "requeue signal %d of %d", sig, t->tid);
-	tgkill(t->proc->pid, t->tid, sig);
-}
+/* Whose the SIGTRAP that ended a step is: the step's (TRAP_TRACE;
+ * TRAP_BRKPT after a stepped syscall, user_single_step_report()), the
+ * instruction's own (an int3 reports SI_KERNEL, do_int3_user() in
+ * arch/x86/kernel/traps.c), or one sent by kill or tgkill (si_code <= 0)
+ * that was dequeued before the instruction ran. */
+enum trap_owner { TRAP_STEP, TRAP_INSN, TRAP_SENT };
 
-/* The SIGTRAP that ended a step of the program's instruction is the
- * step's (TRAP_TRACE; TRAP_BRKPT after a stepped syscall,
- * user_single_step_report()) or the instruction's own: an int3 reports
- * SI_KERNEL (do_int3_user() in arch/x86/kernel/traps.c), and is the
- * program's to receive. Either way the instruction ran. */
-static int keep_own_trap(struct emt_monitor *mon, struct thread *t)
+static enum trap_owner trap_owner(const struct thread *t)
 {
 	siginfo_t si;
 
-	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0 && si.si_code == SI_KERNEL)
-		keep_signal(mon, t, SIGTRAP);
-	return 0;
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
+		return TRAP_STEP;
+	if (si.si_code <= 0)
+		return TRAP_SENT;
+	return si.si_code == SI_KERNEL ? TRAP_INSN : TRAP_STEP;
 }
 
 /* Single-step t once, until the step's SIGTRAP. A signal met on the way
- * is kept. -EFAULT: the instruction faulted; t is at that
- * signal-delivery-stop. Syscall and event stops are stepped over when
- * hand_over is false (emt's own calls); otherwise the step ends there
- * with -EAGAIN and the stop in *status: a syscall of the program must be
- * seen as any other (a seccomp stop to rewrite, a fork to follow). */
+ * is kept (an int3's own trap too: the program is to receive it).
+ * -EFAULT: the instruction faulted; t is at that signal-delivery-stop.
+ * Syscall and event stops are stepped over when hand_over is false (emt's
+ * own calls); otherwise the step ends there with -EAGAIN and the stop in
+ * *status, for stops_handle (a group-stop met while stepping the
+ * program's instruction). */
 static int step(struct emt_monitor *mon, struct thread *t, bool hand_over,
 		int *status)
 {
@@ -76,15 +66,22 @@ static int step(struct emt_monitor *mon, struct thread *t, bool hand_over,
 			return rc;
 		int sig = WSTOPSIG(*status), event = *status >> 16;
 
-		if (event == 0 && sig == SIGTRAP)
-			return hand_over ? keep_own_trap(mon, t) : 0;
+		if (event == 0 && sig == SIGTRAP) {
+			enum trap_owner owner = trap_owner(t);
+
+			if (owner != TRAP_STEP)
+				thread_keep_signal(t, SIGTRAP);
+			if (owner != TRAP_SENT)
+				return 0;
+			continue;
+		}
 		/* The stepped instruction faulted: that is a new fault for
 		 * the caller to handle, at this very stop. */
 		if (event == 0 && (sig == SIGSEGV || sig == SIGBUS ||
 				   sig == SIGILL || sig == SIGFPE))
 			return -EFAULT;
 		if (event == 0 && sig != (SIGTRAP | 0x80))
-			keep_signal(mon, t, sig);
+			thread_keep_signal(t, sig);
 		else if (hand_over)
 			return -EAGAIN;
 	}

@@ -71,6 +71,8 @@ enum thread_state {
 	THREAD_DEAD,           /* gone while emt drove it; freed by stops_reap */
 };
 
+#define THREAD_REQUEUE_MAX 32
+
 struct thread {
 	pid_t tid;
 	struct proc *proc;
@@ -81,9 +83,15 @@ struct thread {
 	int deliver_sig;       /* signal to deliver when resumed */
 	bool has_siginfo;      /* deliver with saved_siginfo (SETSIGINFO) */
 	siginfo_t saved_siginfo;
+	/* More signals met while emt drove the thread, sent again once it
+	 * runs (thread_resume); an array, since a real-time signal may come
+	 * several times. */
+	uint8_t requeue[THREAD_REQUEUE_MAX];
+	int n_requeue;
 	struct pending_call call;
 	uint64_t last_fault_pc, last_fault_addr; /* last fault seen stale */
 	int stale_count;
+	int step_depth;        /* faults handled inside a step's fault */
 	struct thread *next;   /* hash chain */
 };
 
@@ -196,7 +204,22 @@ void tasks_free_all(struct emt_monitor *mon);
 /* ptrace helpers (tracee.c) */
 int thread_getregs(struct thread *t, arch_regs *regs);
 int thread_setregs(struct thread *t, const arch_regs *regs);
+/* Resume t, delivering sig or else the signal kept for it. A signal can
+ * only be delivered from a signal-delivery-stop; from another stop it is
+ * sent again once t runs, as are the others kept meanwhile. */
 void thread_resume(struct emt_monitor *mon, struct thread *t, int sig);
+/* Keep sig, which t is stopped for, for delivery when t is resumed; with
+ * its siginfo when it is the first kept (only one can be re-injected). */
+void thread_keep_signal(struct thread *t, int sig);
+/* Make si, which t is stopped for, the signal delivered when t is resumed
+ * (a fault must be delivered now); a signal kept before is sent again. */
+void thread_deliver_first(struct thread *t, const siginfo_t *si);
+/* Send again the signals kept beyond the first (after a detach). */
+void thread_requeue(struct thread *t);
+/* The kept signal to pass to the request that resumes or detaches t (0
+ * when t's stop cannot deliver one: it then joins the requeued), with
+ * its siginfo set. */
+int thread_take_signal(struct thread *t);
 
 /* launch.c / attach.c */
 int tracee_launch(struct emt_monitor *mon, const sigset_t *child_mask);
@@ -242,6 +265,9 @@ void alias_add_view(struct mm_space *mm, const struct view *v);
 void alias_unmap(struct mm_space *mm, uint64_t start, uint64_t end);
 void alias_after_exec(struct emt_monitor *mon, struct thread *t, uint64_t page);
 void alias_after_write(struct emt_monitor *mon, struct thread *t, uint64_t page);
+/* Whether an instruction at pc runs from an executable view of the file
+ * page that page shows: it writes its own code through another view. */
+bool alias_runs_from(const struct mm_space *mm, uint64_t page, uint64_t pc);
 int alias_copy(struct mm_space *dst, const struct mm_space *src);
 
 /* faults.c */

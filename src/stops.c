@@ -58,6 +58,7 @@ int stops_wait_thread(struct emt_monitor *mon, struct thread *t, int *status)
 			continue;
 		if (r >= 0 && WIFSTOPPED(*status)) {
 			t->state = THREAD_STOPPED;
+			t->stop_status = *status;
 			return 0;
 		}
 		t->state = THREAD_DEAD;
@@ -220,9 +221,7 @@ static void on_signal(struct emt_monitor *mon, struct thread *t, int sig)
 	 * siginfo for the delivery. */
 	if (t->proc->mm->tramp && thread_getregs(t, &regs) == 0 &&
 	    inject_in_tramp(t, arch_pc(&regs)) && !t->deliver_sig) {
-		t->deliver_sig = sig;
-		t->has_siginfo = ptrace(PTRACE_GETSIGINFO, t->tid, 0,
-					&t->saved_siginfo) == 0;
+		thread_keep_signal(t, sig);
 		inject_leave_tramp(mon, t);
 		sig = 0;
 	}
