@@ -77,7 +77,7 @@ static void settle_thread(struct emt_monitor *mon, struct thread *t)
 	int sig = WSTOPSIG(status), event = status >> 16;
 
 	if (event == 0 && sig != (SIGTRAP | 0x80)) {
-		thread_keep_signal(t, sig);
+		thread_keep_signal(mon, t, sig);
 		t->expect_attach_stop = true; /* the interrupt is still due */
 	} else if (event == PTRACE_EVENT_STOP && is_stop_signal(sig)) {
 		t->stop_status = status;
@@ -225,7 +225,7 @@ static void detach_stop(struct emt_monitor *mon, pid_t tid, int status)
 		/* An emt fault needs no delivery: the instruction succeeds
 		 * once the protections are restored. */
 		if (!ours)
-			thread_keep_signal(t, sig);
+			thread_keep_signal(mon, t, sig);
 	}
 }
 
@@ -339,7 +339,7 @@ int tracee_detach_all(struct emt_monitor *mon)
 	for (struct proc *p = mon->procs; p; p = p->next)
 		restore_proc(mon, p);
 	for_each_thread(mon, t) {
-		int sig = thread_take_signal(t);
+		int sig = thread_take_signal(mon, t);
 
 		ptrace(PTRACE_DETACH, t->tid, 0, (long)sig);
 		thread_requeue(t);

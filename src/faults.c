@@ -101,7 +101,7 @@ static void handle_fault_met(struct emt_monitor *mon, struct thread *t,
 {
 	if (handle_fault(mon, t, si))
 		return;
-	thread_deliver_first(t, si);
+	thread_deliver_first(mon, t, si);
 	thread_resume(mon, t, 0);
 }
 
@@ -141,7 +141,7 @@ static void resume_after_flip(struct emt_monitor *mon, struct thread *t,
 		thread_resume(mon, t, 0);
 		return;
 	}
-	rc = inject_step_program(mon, t, &status);
+	rc = inject_step_program(mon, t, arch_pc(&f->regs), &status);
 	if (rc == 0)
 		forget_stale(t);
 	if (rc == -EFAULT && fault_met(t, &si)) {
@@ -180,20 +180,30 @@ static void smc_step(struct emt_monitor *mon, struct thread *t,
 		     const struct fault *f)
 {
 	struct mm_space *mm = t->proc->mm;
-	int after = prot_after_write(f->attr.asked);
+	int after = prot_after_write(f->attr.asked), now;
 	siginfo_t si;
 	int rc;
 
-	if (inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, f->attr.asked))
+	rc = inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, f->attr.asked);
+	if (rc) {
+		/* Nothing changed: the write faults again when resumed. */
+		if (rc != -ESRCH)
+			thread_resume(mon, t, 0);
 		return;
-	rc = inject_step(mon, t);
+	}
+	rc = inject_step(mon, t, arch_pc(&f->regs));
 	if (rc == -EFAULT && !fault_met(t, &si))
 		rc = -ESRCH;
 	if (rc == -ESRCH)
 		return;
-	inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, after);
-	set_page_granted(mm, f->page, after);
-	event_flip(mon, t, f->page, EMT_PAGE_SIZE, f->attr.granted, after);
+	/* The map says what the page is, even when it could not be made
+	 * what it should (then it stays as the program asked). */
+	now = inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, after) ? f->attr.asked : after;
+	if (now != after)
+		emt_log(mon, EMT_LOG_ERROR, "0x%llx in %d left as the program asked",
+			(unsigned long long)f->page, t->proc->pid);
+	set_page_granted(mm, f->page, now);
+	event_flip(mon, t, f->page, EMT_PAGE_SIZE, f->attr.granted, now);
 	/* Written through another view: that view's next run is new code. */
 	alias_after_write(mon, t, f->page);
 	/* The write reached another protected page: handle that fault; the
@@ -202,7 +212,8 @@ static void smc_step(struct emt_monitor *mon, struct thread *t,
 		handle_fault_met(mon, t, &si);
 		return;
 	}
-	forget_stale(t);
+	if (rc == 0)
+		forget_stale(t);
 	thread_resume(mon, t, 0);
 }
 

@@ -28,34 +28,39 @@
 /* The last slots' data holds a seccomp program being installed. */
 #define FILTER_SLOTS 8
 
-/* Whose the SIGTRAP that ended a step is: the step's (TRAP_TRACE;
- * TRAP_BRKPT after a stepped syscall, user_single_step_report()), the
- * instruction's own (an int3 reports SI_KERNEL, do_int3_user() in
- * arch/x86/kernel/traps.c), or one sent by kill or tgkill (si_code <= 0)
- * that was dequeued before the instruction ran. */
-enum trap_owner { TRAP_STEP, TRAP_INSN, TRAP_SENT };
-
-static enum trap_owner trap_owner(const struct thread *t)
+static bool is_fault_signal(int sig)
 {
-	siginfo_t si;
-
-	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
-		return TRAP_STEP;
-	if (si.si_code <= 0)
-		return TRAP_SENT;
-	return si.si_code == SI_KERNEL ? TRAP_INSN : TRAP_STEP;
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE;
 }
 
-/* Single-step t once, until the step's SIGTRAP. A signal met on the way
- * is kept (an int3's own trap too: the program is to receive it).
- * -EFAULT: the instruction faulted; t is at that signal-delivery-stop.
+/* Whether t is past the instruction at from_pc. */
+static bool moved(struct thread *t, uint64_t from_pc)
+{
+	arch_regs regs;
+
+	return thread_getregs(t, &regs) == 0 && arch_pc(&regs) != from_pc;
+}
+
+/* Single-step t over the instruction at from_pc, until the step's SIGTRAP.
+ * A signal-delivery-stop met on the way is told apart by its si_code:
+ * - SIGTRAP from the step: TRAP_TRACE (TRAP_BRKPT after a stepped syscall,
+ *   user_single_step_report()): done;
+ * - SIGTRAP from an int3 there: SI_KERNEL (do_int3_user() in
+ *   arch/x86/kernel/traps.c): done, and the program's to receive;
+ * - a fault of the instruction (si_code > 0): -EFAULT, t stays at that
+ *   stop for the caller;
+ * - a signal sent by kill, tgkill or sigqueue (si_code <= 0), dequeued
+ *   before the instruction ran: kept, and the step made again. A sent
+ *   SIGTRAP may also have merged with the step's own trap (a standard
+ *   signal is queued once): then t has moved.
  * Syscall and event stops are stepped over when hand_over is false (emt's
  * own calls); otherwise the step ends there with -EAGAIN and the stop in
  * *status, for stops_handle (a group-stop met while stepping the
  * program's instruction). */
-static int step(struct emt_monitor *mon, struct thread *t, bool hand_over,
-		int *status)
+static int step(struct emt_monitor *mon, struct thread *t, uint64_t from_pc,
+		bool hand_over, int *status)
 {
+	siginfo_t si;
 	int rc;
 
 	for (;;) {
@@ -66,37 +71,37 @@ static int step(struct emt_monitor *mon, struct thread *t, bool hand_over,
 			return rc;
 		int sig = WSTOPSIG(*status), event = *status >> 16;
 
-		if (event == 0 && sig == SIGTRAP) {
-			enum trap_owner owner = trap_owner(t);
-
-			if (owner != TRAP_STEP)
-				thread_keep_signal(t, SIGTRAP);
-			if (owner != TRAP_SENT)
-				return 0;
+		if (event != 0 || sig == (SIGTRAP | 0x80)) {
+			if (hand_over)
+				return -EAGAIN;
 			continue;
 		}
-		/* The stepped instruction faulted: that is a new fault for
-		 * the caller to handle, at this very stop. */
-		if (event == 0 && (sig == SIGSEGV || sig == SIGBUS ||
-				   sig == SIGILL || sig == SIGFPE))
+		bool sent = ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0 && si.si_code <= 0;
+
+		if (!sent && sig == SIGTRAP) {
+			if (si.si_code == SI_KERNEL)
+				thread_keep_signal(mon, t, sig);
+			return 0;
+		}
+		if (!sent && is_fault_signal(sig))
 			return -EFAULT;
-		if (event == 0 && sig != (SIGTRAP | 0x80))
-			thread_keep_signal(t, sig);
-		else if (hand_over)
-			return -EAGAIN;
+		thread_keep_signal(mon, t, sig);
+		if (sent && sig == SIGTRAP && moved(t, from_pc))
+			return 0;
 	}
 }
 
-int inject_step(struct emt_monitor *mon, struct thread *t)
+int inject_step(struct emt_monitor *mon, struct thread *t, uint64_t from_pc)
 {
 	int status;
 
-	return step(mon, t, false, &status);
+	return step(mon, t, from_pc, false, &status);
 }
 
-int inject_step_program(struct emt_monitor *mon, struct thread *t, int *status)
+int inject_step_program(struct emt_monitor *mon, struct thread *t, uint64_t from_pc,
+			int *status)
 {
-	return step(mon, t, true, status);
+	return step(mon, t, from_pc, true, status);
 }
 
 /* Stepping from a stop inside a syscall (exec event, syscall-exit or
@@ -113,7 +118,7 @@ static int step_over_syscall(struct emt_monitor *mon, struct thread *t,
 		int rc = thread_setregs(t, call);
 
 		if (!rc)
-			rc = inject_step(mon, t);
+			rc = inject_step(mon, t, insn);
 		if (!rc)
 			rc = thread_getregs(t, regs);
 		if (rc)
@@ -215,7 +220,7 @@ void inject_leave_tramp(struct emt_monitor *mon, struct thread *t)
 	/* A slot is a dozen straight-line instructions. */
 	for (int i = 0; i < 16; i++)
 		if (thread_getregs(t, &regs) || !inject_in_tramp(t, arch_pc(&regs)) ||
-		    inject_step(mon, t))
+		    inject_step(mon, t, arch_pc(&regs)))
 			return;
 }
 

@@ -71,7 +71,7 @@ enum thread_state {
 	THREAD_DEAD,           /* gone while emt drove it; freed by stops_reap */
 };
 
-#define THREAD_REQUEUE_MAX 32
+#define THREAD_REQUEUE_MAX 16
 
 struct thread {
 	pid_t tid;
@@ -86,7 +86,7 @@ struct thread {
 	/* More signals met while emt drove the thread, sent again once it
 	 * runs (thread_resume); an array, since a real-time signal may come
 	 * several times. */
-	uint8_t requeue[THREAD_REQUEUE_MAX];
+	siginfo_t requeue[THREAD_REQUEUE_MAX];
 	int n_requeue;
 	struct pending_call call;
 	uint64_t last_fault_pc, last_fault_addr; /* last fault seen stale */
@@ -208,18 +208,20 @@ int thread_setregs(struct thread *t, const arch_regs *regs);
  * only be delivered from a signal-delivery-stop; from another stop it is
  * sent again once t runs, as are the others kept meanwhile. */
 void thread_resume(struct emt_monitor *mon, struct thread *t, int sig);
-/* Keep sig, which t is stopped for, for delivery when t is resumed; with
- * its siginfo when it is the first kept (only one can be re-injected). */
-void thread_keep_signal(struct thread *t, int sig);
+/* kept_signals.c: signals met while emt drives a stopped thread */
+/* Keep sig, which t is stopped for, for delivery when t runs again. */
+void thread_keep_signal(struct emt_monitor *mon, struct thread *t, int sig);
 /* Make si, which t is stopped for, the signal delivered when t is resumed
- * (a fault must be delivered now); a signal kept before is sent again. */
-void thread_deliver_first(struct thread *t, const siginfo_t *si);
-/* Send again the signals kept beyond the first (after a detach). */
+ * (a fault that is the program's); a signal kept before is sent again. */
+void thread_deliver_first(struct emt_monitor *mon, struct thread *t,
+			  const siginfo_t *si);
+/* Send again the signals kept beyond the first; t is running (or was
+ * detached). */
 void thread_requeue(struct thread *t);
-/* The kept signal to pass to the request that resumes or detaches t (0
- * when t's stop cannot deliver one: it then joins the requeued), with
- * its siginfo set. */
-int thread_take_signal(struct thread *t);
+/* The kept signal to pass to the request that resumes or detaches t, its
+ * siginfo set; 0 when t's stop cannot deliver one (it is then sent again
+ * once t runs, unless it is a fault, which comes again by itself). */
+int thread_take_signal(struct emt_monitor *mon, struct thread *t);
 
 /* launch.c / attach.c */
 int tracee_launch(struct emt_monitor *mon, const sigset_t *child_mask);
@@ -288,11 +290,13 @@ int inject_setup_tramp(struct emt_monitor *mon, struct thread *t);
 /* Make t install a seccomp filter for its whole process. */
 int inject_filter(struct emt_monitor *mon, struct thread *t,
 		  const struct sock_fprog *prog);
-/* Single-step t over one instruction, keeping signals met on the way. */
-int inject_step(struct emt_monitor *mon, struct thread *t);
+/* Single-step t over the instruction at from_pc, keeping signals met on
+ * the way; -EFAULT when it faulted (t is at that signal-delivery-stop). */
+int inject_step(struct emt_monitor *mon, struct thread *t, uint64_t from_pc);
 /* The same for an instruction of the program: -EAGAIN when it stopped in
  * a syscall or event stop instead, given in *status for stops_handle. */
-int inject_step_program(struct emt_monitor *mon, struct thread *t, int *status);
+int inject_step_program(struct emt_monitor *mon, struct thread *t, uint64_t from_pc,
+			int *status);
 bool inject_in_tramp(const struct thread *t, uint64_t pc);
 void inject_release_slot(struct thread *t);
 /* Give every tracked page of t's address space the protection the

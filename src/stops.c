@@ -221,7 +221,7 @@ static void on_signal(struct emt_monitor *mon, struct thread *t, int sig)
 	 * siginfo for the delivery. */
 	if (t->proc->mm->tramp && thread_getregs(t, &regs) == 0 &&
 	    inject_in_tramp(t, arch_pc(&regs)) && !t->deliver_sig) {
-		thread_keep_signal(t, sig);
+		thread_keep_signal(mon, t, sig);
 		inject_leave_tramp(mon, t);
 		sig = 0;
 	}

@@ -23,7 +23,7 @@ t_crash() {
 
 # Victims whose announcements say everything emt must report.
 t_announced() {
-	victim_case -c --only-announced "$1"
+	victim_case -c --only-announced "$@"
 }
 
 register "single capture" t_single
@@ -40,7 +40,8 @@ register "threads writing and running one page in turn" t_announced mark_and_run
 register "generated code starting with a syscall (getpid, mprotect)" t_announced syscall_first
 register "generated code starting with int3: SIGTRAP handled" t_announced trap_first
 register "generated code starting with a blocking poll" t_announced blocking_first
-register "500 signals to a thread emt keeps stepping" t_announced signal_flood
+register "500 signals to a thread emt keeps stepping" t_announced signal_flood rt
+register "300 sent SIGBUS to a thread emt keeps stepping" t_announced signal_flood bus
 register "code writing its own file page through another view" t_announced alias_smc
 register "read() into a page that already ran" t_announced read_into_code
 register "RW then R-X flips (W^X-compliant JIT)" t_announced flip

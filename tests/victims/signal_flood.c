@@ -1,68 +1,99 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Signals arriving while emt drives a thread: one thread rewrites and runs
- * an RWX page in a loop (two faults per round, each handled with a step
- * since the memory is shared), another queues SIGNALS real-time signals to
- * it. Every signal must reach the handler, once, and emt must never spin
- * re-sending one signal to a thread it is stepping.
+ * Signals arriving while emt drives a thread. One thread runs a function
+ * in an RWX page that stores into that same page (an execute fault, then
+ * a same-page write emt single-steps, every round, in memory two threads
+ * share); another thread sends it signals:
+ *
+ *   signal_flood rt    500 real-time signals, as fast as they come
+ *   signal_flood bus   300 SIGBUS sent with tgkill, one at a time, each
+ *                      waited for: a signal that looks like a fault, but
+ *                      is not one
+ *
+ * Every signal must reach the handler, once; emt must neither spin
+ * sending a signal again to a thread it is stepping, nor take a sent
+ * SIGBUS for a fault of the instruction it steps.
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <sys/syscall.h>
 #include <time.h>
 
 #include "victim.h"
 
-#define SIGNALS 500
+#define DATA_OFFSET 100
 
+static int sig, count;
+static bool one_at_a_time;
 static atomic_int received;
 static atomic_int sender_done;
 static pid_t runner_tid;
 
-static void on_rt(int sig)
+static void on_signal(int s)
 {
-	(void)sig;
+	(void)s;
 	atomic_fetch_add(&received, 1);
+}
+
+static void nap_us(long us)
+{
+	struct timespec ts = { 0, us * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Until the handler has run want times, at most about a second. */
+static void wait_received(int want)
+{
+	for (int k = 0; k < 10000 && atomic_load(&received) < want; k++)
+		nap_us(100);
 }
 
 static void *sender(void *arg)
 {
-	struct timespec nap = { 0, 500 * 1000 };
-
 	(void)arg;
-	for (int i = 0; i < SIGNALS; i++) {
-		if (syscall(SYS_tgkill, getpid(), runner_tid, SIGRTMIN) != 0)
+	for (int i = 0; i < count; i++) {
+		if (syscall(SYS_tgkill, getpid(), runner_tid, sig) != 0)
 			victim_die("tgkill");
-		nanosleep(&nap, NULL);
+		if (one_at_a_time)
+			wait_received(i + 1);
+		else
+			nap_us(500);
 	}
 	atomic_store(&sender_done, 1);
 	return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	struct timespec nap = { 0, 1000 * 1000 };
+	/* mov byte ptr [rdi], sil; mov eax, esi; ret */
+	static const uint8_t store_ret[] = { 0x40, 0x88, 0x37, 0x89, 0xf0, 0xc3 };
+	int (*store)(uint8_t *, int);
 	pthread_t s;
 	uint8_t *page;
-	uint32_t i = 0;
+	int i = 0;
 
-	on_signal_call(SIGRTMIN, on_rt);
+	if (argc != 2 || (strcmp(argv[1], "rt") && strcmp(argv[1], "bus")))
+		victim_fail("usage: signal_flood rt|bus");
+	one_at_a_time = strcmp(argv[1], "bus") == 0;
+	sig = one_at_a_time ? SIGBUS : SIGRTMIN;
+	count = one_at_a_time ? 300 : 500;
+	on_signal_call(sig, on_signal);
 	announce_start();
 	runner_tid = (pid_t)syscall(SYS_gettid);
 	page = map_rwx(VICTIM_PAGE);
+	memcpy(page, store_ret, sizeof(store_ret));
 	announce_execs(page, 1, 1);
+	store = (int (*)(uint8_t *, int))(void *)page;
 	if (pthread_create(&s, NULL, sender, NULL))
 		victim_fail("pthread_create");
-	while (!atomic_load(&sender_done)) {
-		emit_ret_imm(page, i);
-		if (call_code(page) != (int)i)
-			victim_fail("generated code returned something else");
-		i++;
-	}
+	for (; !atomic_load(&sender_done); i++)
+		if (store(page + DATA_OFFSET, i & 0x7f) != (i & 0x7f) ||
+		    page[DATA_OFFSET] != (i & 0x7f))
+			victim_fail("generated code stored or returned something else");
 	pthread_join(s, NULL);
-	/* Signals sent last may still be on their way. */
-	for (int k = 0; k < 1000 && atomic_load(&received) < SIGNALS; k++)
-		nanosleep(&nap, NULL);
-	printf("signal_flood sent %d received %d\n", SIGNALS, atomic_load(&received));
-	return atomic_load(&received) == SIGNALS ? 0 : 1;
+	wait_received(count);
+	printf("signal_flood %s sent %d received %d\n", argv[1], count, atomic_load(&received));
+	return atomic_load(&received) == count ? 0 : 1;
 }
