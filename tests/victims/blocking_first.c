@@ -26,19 +26,6 @@ static void *writer(void *arg)
 	return NULL;
 }
 
-/* Calls code with rax = nr and three syscall arguments, below the red
- * zone of this frame. */
-static long call_with_syscall(void *code, long nr, long a0, long a1, long a2)
-{
-	long ret;
-
-	__asm__ volatile("sub $128, %%rsp\n\tcall *%[code]\n\tadd $128, %%rsp"
-			 : "=a"(ret)
-			 : [code] "r"(code), "a"(nr), "D"(a0), "S"(a1), "d"(a2)
-			 : "rcx", "r8", "r9", "r10", "r11", "memory", "cc");
-	return ret;
-}
-
 int main(void)
 {
 	static const uint8_t syscall_ret[] = { 0x0f, 0x05, 0xc3 }; /* syscall; ret */
@@ -57,7 +44,7 @@ int main(void)
 	if (pthread_create(&w, NULL, writer, NULL))
 		victim_fail("pthread_create");
 	pfd = (struct pollfd){ .fd = fds[0], .events = POLLIN };
-	rc = call_with_syscall(code, SYS_poll, (long)&pfd, 1, -1);
+	rc = call_syscall_code(code, SYS_poll, (long)&pfd, 1, -1);
 	if (rc != 1 || read(fds[0], &c, 1) != 1)
 		victim_fail("poll from generated code failed");
 	pthread_join(w, NULL);

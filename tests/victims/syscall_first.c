@@ -12,19 +12,6 @@
 
 #include "idler.h"
 
-/* Calls code with rax = nr and the first three syscall arguments set,
- * below the red zone of this frame. */
-static long call_with_syscall(void *code, long nr, long a0, long a1, long a2)
-{
-	long ret;
-
-	__asm__ volatile("sub $128, %%rsp\n\tcall *%[code]\n\tadd $128, %%rsp"
-			 : "=a"(ret)
-			 : [code] "r"(code), "a"(nr), "D"(a0), "S"(a1), "d"(a2)
-			 : "rcx", "r8", "r9", "r10", "r11", "memory", "cc");
-	return ret;
-}
-
 int main(void)
 {
 	static const uint8_t syscall_ret[] = { 0x0f, 0x05, 0xc3 }; /* syscall; ret */
@@ -36,14 +23,14 @@ int main(void)
 	getpid_code = map_rwx(VICTIM_PAGE);
 	memcpy(getpid_code, syscall_ret, sizeof(syscall_ret));
 	announce_code(getpid_code, 1, "wx_map");
-	if (call_with_syscall(getpid_code, SYS_getpid, 0, 0, 0) != getpid())
+	if (call_syscall_code(getpid_code, SYS_getpid, 0, 0, 0) != getpid())
 		victim_fail("getpid from generated code returned something else");
 	code = map_rwx(VICTIM_PAGE);
 	memcpy(code, syscall_ret, sizeof(syscall_ret));
 	target = victim_mmap(NULL, VICTIM_PAGE, PROT_READ | PROT_WRITE, 0);
 	announce_code(code, 1, "wx_map");
 	announce_wx("mprotect", target, VICTIM_PAGE);
-	rc = call_with_syscall(code, SYS_mprotect, (long)target, VICTIM_PAGE, PROT_RWX);
+	rc = call_syscall_code(code, SYS_mprotect, (long)target, VICTIM_PAGE, PROT_RWX);
 	if (rc != 0)
 		victim_fail("mprotect from generated code failed");
 	run_ret_imm(target, 77, 1, "wx_protect");

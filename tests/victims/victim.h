@@ -314,6 +314,20 @@ static inline int call_code(void *p)
 	return fn();
 }
 
+/* Calls code that begins with a system call instruction, with rax = nr
+ * and the first three syscall arguments set; the call pushes below the
+ * red zone of the caller's frame. */
+static inline long call_syscall_code(void *code, long nr, long a0, long a1, long a2)
+{
+	long ret;
+
+	__asm__ volatile("sub $128, %%rsp\n\tcall *%[code]\n\tadd $128, %%rsp"
+			 : "=a"(ret)
+			 : [code] "r"(code), "a"(nr), "D"(a0), "S"(a1), "d"(a2)
+			 : "rcx", "r8", "r9", "r10", "r11", "memory", "cc");
+	return ret;
+}
+
 /* Emits `mov eax, imm; ret` at p, announces the page, runs it and checks
  * the result. */
 static inline void run_ret_imm(void *p, uint32_t imm, unsigned long seq, const char *origin)
