@@ -76,16 +76,17 @@ static int step(struct emt_monitor *mon, struct thread *t, uint64_t from_pc,
 				return -EAGAIN;
 			continue;
 		}
-		bool sent = ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0 && si.si_code <= 0;
+		bool has = thread_stop_siginfo(t, sig, &si);
+		bool sent = has && si.si_code <= 0;
 
 		if (!sent && sig == SIGTRAP) {
 			if (si.si_code == SI_KERNEL)
-				thread_keep_signal(mon, t, sig);
+				thread_keep_siginfo(mon, t, &si, has);
 			return 0;
 		}
 		if (!sent && is_fault_signal(sig))
 			return -EFAULT;
-		thread_keep_signal(mon, t, sig);
+		thread_keep_siginfo(mon, t, &si, has);
 		if (sent && sig == SIGTRAP && moved(t, from_pc))
 			return 0;
 	}

@@ -209,7 +209,13 @@ int thread_setregs(struct thread *t, const arch_regs *regs);
  * sent again once t runs, as are the others kept meanwhile. */
 void thread_resume(struct emt_monitor *mon, struct thread *t, int sig);
 /* kept_signals.c: signals met while emt drives a stopped thread */
-/* Keep sig, which t is stopped for, for delivery when t runs again. */
+/* The siginfo of the signal sig t is stopped for; false, and a plain
+ * SI_USER one, when the kernel gives none. */
+bool thread_stop_siginfo(const struct thread *t, int sig, siginfo_t *si);
+/* Keep that signal for delivery when t runs again. */
+void thread_keep_siginfo(struct emt_monitor *mon, struct thread *t,
+			 const siginfo_t *si, bool has_siginfo);
+/* Both at once. */
 void thread_keep_signal(struct emt_monitor *mon, struct thread *t, int sig);
 /* Make si, which t is stopped for, the signal delivered when t is resumed
  * (a fault that is the program's); a signal kept before is sent again. */

@@ -62,24 +62,35 @@ static void set_first(struct thread *t, const siginfo_t *si, bool has_siginfo)
 	t->has_siginfo = has_siginfo;
 }
 
+bool thread_stop_siginfo(const struct thread *t, int sig, siginfo_t *si)
+{
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, si) == 0)
+		return true;
+	memset(si, 0, sizeof(*si));
+	si->si_signo = sig;
+	si->si_code = SI_USER;
+	return false;
+}
+
+void thread_keep_siginfo(struct emt_monitor *mon, struct thread *t,
+			 const siginfo_t *si, bool has_siginfo)
+{
+	if (!t->deliver_sig) {
+		set_first(t, si, has_siginfo);
+	} else if (has_siginfo && from_kernel(si) && !from_kernel(&t->saved_siginfo)) {
+		add_requeue(mon, t, &t->saved_siginfo);
+		set_first(t, si, has_siginfo);
+	} else {
+		add_requeue(mon, t, si);
+	}
+}
+
 void thread_keep_signal(struct emt_monitor *mon, struct thread *t, int sig)
 {
 	siginfo_t si;
-	bool has = ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0;
+	bool has = thread_stop_siginfo(t, sig, &si);
 
-	if (!has) {
-		memset(&si, 0, sizeof(si));
-		si.si_signo = sig;
-		si.si_code = SI_USER;
-	}
-	if (!t->deliver_sig) {
-		set_first(t, &si, has);
-	} else if (has && from_kernel(&si) && !from_kernel(&t->saved_siginfo)) {
-		add_requeue(mon, t, &t->saved_siginfo);
-		set_first(t, &si, has);
-	} else {
-		add_requeue(mon, t, &si);
-	}
+	thread_keep_siginfo(mon, t, &si, has);
 }
 
 void thread_deliver_first(struct emt_monitor *mon, struct thread *t, const siginfo_t *si)
