@@ -203,9 +203,8 @@ void inject_restore_asked(struct emt_monitor *mon, struct thread *t)
 {
 	struct region_map *map = &t->proc->mm->map;
 
-	for (size_t i = 0; i < map->n; i++) {
-		const struct region *r = &map->v[i];
-
+	for (const struct region *r = regions_next(map, 0); r;
+	     r = regions_next(map, r->end)) {
 		if (r->attr.asked != r->attr.granted &&
 		    inject_mprotect(mon, t, r->start, r->end - r->start, r->attr.asked))
 			emt_log(mon, EMT_LOG_ERROR, "cannot restore 0x%llx in %d",

@@ -19,14 +19,6 @@
  */
 #define ADDR_LIMIT EMT_PAGE_DOWN(UINT64_MAX)
 
-static bool attr_eq(const struct region_attr *a, const struct region_attr *b)
-{
-	/* Field by field: the struct has padding, memcmp would read it. */
-	return a->asked == b->asked && a->granted == b->granted &&
-	       a->origin == b->origin && a->seq == b->seq &&
-	       a->writer == b->writer;
-}
-
 /* Round [start, end) out to pages like mprotect/munmap round a length. */
 static bool round_range(uint64_t start, uint64_t end, uint64_t *s, uint64_t *e)
 {
@@ -95,7 +87,7 @@ static size_t first_starting_from(const struct region_map *map, uint64_t addr)
 
 static bool mergeable(const struct region *a, const struct region *b)
 {
-	return a->end == b->start && attr_eq(&a->attr, &b->attr);
+	return a->end == b->start && region_attr_eq(&a->attr, &b->attr);
 }
 
 /*
@@ -208,6 +200,11 @@ void regions_clear(struct region_map *map)
 {
 	/* Keep the buffer: an exec'd program usually maps as much again. */
 	map->n = 0;
+}
+
+bool regions_empty(const struct region_map *map)
+{
+	return map->n == 0;
 }
 
 const struct region *regions_find(const struct region_map *map, uint64_t addr)

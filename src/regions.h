@@ -27,6 +27,16 @@ struct region_attr {
 	uint64_t writer;  /* page of another view that last wrote them, or 0 */
 };
 
+/* Field by field: the struct has padding, memcmp would read it. Every
+ * field added to region_attr is compared here. */
+static inline bool region_attr_eq(const struct region_attr *a,
+				  const struct region_attr *b)
+{
+	return a->asked == b->asked && a->granted == b->granted &&
+	       a->origin == b->origin && a->seq == b->seq &&
+	       a->writer == b->writer;
+}
+
 struct region {
 	uint64_t start, end; /* page aligned, start < end */
 	struct region_attr attr;
@@ -43,6 +53,9 @@ void regions_free(struct region_map *map);
 int regions_copy(struct region_map *dst, const struct region_map *src);
 /* Forget everything (execve). */
 void regions_clear(struct region_map *map);
+
+/* Whether nothing is tracked. */
+bool regions_empty(const struct region_map *map);
 
 /* The region containing addr, or NULL. The pointer is valid until the next
  * modifying call. */

@@ -95,7 +95,7 @@ static void on_entry(struct emt_monitor *mon, struct thread *t, long nr,
 	enum emt_origin origin;
 
 	if (kwrite_is_candidate(nr)) {
-		if (mm->map.n)
+		if (!regions_empty(&mm->map))
 			kwrite_prepare(mon, t, nr, a);
 		t->call.nr = 0;
 		return;
@@ -135,7 +135,7 @@ static void on_entry(struct emt_monitor *mon, struct thread *t, long nr,
 		touches |= mm->n_views > 0;
 		break;
 	case ARCH_NR_BRK:
-		touches = mm->map.n > 0;
+		touches = !regions_empty(&mm->map);
 		break;
 	case ARCH_NR_CLONE:
 	case ARCH_NR_CLONE3:
