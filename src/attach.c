@@ -210,7 +210,7 @@ static void detach_stop(struct emt_monitor *mon, pid_t tid, int status)
 	t->stop_status = status;
 	if (sig == (SIGTRAP | 0x80) &&
 	    ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(info), &info) > 0) {
-		if (info.op == PTRACE_SYSCALL_INFO_EXIT && t->call.nr)
+		if (info.op == PTRACE_SYSCALL_INFO_EXIT && t->call.op)
 			syscalls_commit(mon, t, info.exit.rval);
 		if (info.op != PTRACE_SYSCALL_INFO_EXIT)
 			thread_resume(mon, t, 0); /* run to the exit stop */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -126,6 +127,34 @@ void event_process(struct emt_monitor *mon, pid_t pid, pid_t parent,
 	ev->parent = parent;
 	ev->change = change;
 	ev->wait_status = status;
+	event_emit(mon, ev);
+}
+
+void event_blind(struct emt_monitor *mon, pid_t pid, pid_t tid,
+		 enum emt_blind_route route, uint64_t addr, uint64_t len, long nr,
+		 const char *fmt, ...)
+{
+	struct emt_event *ev = event_new(mon, EMT_EVENT_BLIND, NULL);
+	va_list ap;
+
+	mon->n_blind++;
+	va_start(ap, fmt);
+	if (ev)
+		vsnprintf(ev->what, sizeof(ev->what), fmt, ap);
+	va_end(ap);
+	/* Said in the log too: a blind spot must reach whoever watches,
+	 * even a caller that asked for no blind events. */
+	emt_log(mon, EMT_LOG_WARN, "%d: blind (%s) 0x%llx len %llu: %s", pid,
+		emt_blind_route_name(route), (unsigned long long)addr,
+		(unsigned long long)len, ev ? ev->what : fmt);
+	if (!ev)
+		return;
+	ev->pid = pid;
+	ev->tid = tid;
+	ev->blind_route = route;
+	ev->addr = addr;
+	ev->len = len;
+	ev->syscall_nr = nr;
 	event_emit(mon, ev);
 }
 

@@ -51,10 +51,10 @@ struct proc {
 	struct proc *next;
 };
 
-/* A memory syscall seen at entry whose exit must be committed. */
+/* A syscall seen at entry whose exit must be committed. */
 struct pending_call {
-	long nr;               /* 0 when nothing is pending */
-	uint64_t args[6];
+	enum sc_op op;         /* SC_NONE when nothing is pending */
+	struct sc_call sc;     /* as decoded at entry */
 	int asked;             /* prot the program asked for */
 	int granted;           /* prot emt let through */
 	uint8_t origin;
@@ -146,7 +146,7 @@ struct emt_monitor {
 	size_t n_dead;         /* threads THREAD_DEAD, waiting for stops_reap */
 	struct proc *procs;
 	int exit_status;
-	uint64_t n_captures, n_dropped, n_syscalls, n_faults;
+	uint64_t n_captures, n_dropped, n_syscalls, n_faults, n_blind;
 	struct evp_md_st *sha_md;      /* SHA-256, fetched once (capture.c) */
 	struct evp_md_ctx_st *sha_ctx;
 	sigset_t child_mask;   /* the caller's mask, for the program */
@@ -166,9 +166,10 @@ int queue_push(struct event_queue *q, struct emt_event *ev, bool drop);
 int queue_pop(struct event_queue *q, int timeout_ms, struct emt_event **ev);
 void queue_set_unbounded(struct event_queue *q);
 void queue_finish(struct event_queue *q);
-/* Removes and returns every queued event of the given type. */
-size_t queue_drain(struct event_queue *q, enum emt_event_type type,
-		   struct emt_event ***out);
+/* Whether events of that type still reach the user once stopping. */
+bool queue_kept_at_stop(enum emt_event_type type);
+/* Removes and returns every queued event kept at stop. */
+size_t queue_drain(struct event_queue *q, struct emt_event ***out);
 
 /* events.c */
 /* A new event of type, or NULL when the user did not ask for that type
@@ -182,6 +183,11 @@ void event_flip(struct emt_monitor *mon, const struct thread *t, uint64_t addr,
 		uint64_t len, int from, int to);
 void event_process(struct emt_monitor *mon, pid_t pid, pid_t parent,
 		   enum emt_process_change change, int status);
+/* Report that code may change or run unseen at [addr, addr+len) of pid
+ * (route says how); fmt says what the program did. nr: the syscall, or -1. */
+void event_blind(struct emt_monitor *mon, pid_t pid, pid_t tid,
+		 enum emt_blind_route route, uint64_t addr, uint64_t len, long nr,
+		 const char *fmt, ...) __attribute__((format(printf, 8, 9)));
 
 /* tasks.c */
 struct thread *thread_find(struct emt_monitor *mon, pid_t tid);
@@ -249,9 +255,23 @@ void stops_reap(struct emt_monitor *mon);
 /* -errno of a launched program that failed to exec, else 0. */
 int stops_exec_error(struct emt_monitor *mon);
 
-/* syscalls.c */
-void syscalls_on_stop(struct emt_monitor *mon, struct thread *t, bool seccomp);
+/* syscalls.c: syscall stops */
+void syscalls_on_stop(struct emt_monitor *mon, struct thread *t);
 void syscalls_commit(struct emt_monitor *mon, struct thread *t, int64_t ret);
+/* Replace args[i] of the call t is stopped at (entry or seccomp stop). */
+int syscalls_rewrite_arg(struct thread *t, const struct sc_call *sc, int i,
+			 uint64_t value);
+/* Skip the call t is stopped at: it returns ret without running. */
+int syscalls_refuse(struct thread *t, int64_t ret);
+
+/* memcalls.c, proccalls.c: what each call needs, at entry (true when its
+ * exit must be seen) and exit */
+bool memcalls_entry(struct emt_monitor *mon, struct thread *t,
+		    struct pending_call *c);
+void memcalls_exit(struct emt_monitor *mon, struct thread *t,
+		   struct pending_call *c, int64_t ret, bool failed);
+bool proccalls_entry(struct emt_monitor *mon, struct thread *t,
+		     struct pending_call *c);
 
 /* origin.c: whether an exec request is armed, and why */
 enum emt_origin origin_of_map(struct emt_monitor *mon, struct thread *t,
@@ -259,11 +279,11 @@ enum emt_origin origin_of_map(struct emt_monitor *mon, struct thread *t,
 enum emt_origin origin_of_protect(struct emt_monitor *mon, const uint64_t *a);
 
 /* kwrite.c: buffers the kernel will write must not be read-only */
-bool kwrite_is_candidate(long nr);
+bool kwrite_is_candidate(enum sc_op op);
 /* Make the call's buffers writable; true when the thread was moved back
  * onto its syscall instruction to make the call again. */
-bool kwrite_prepare(struct emt_monitor *mon, struct thread *t, long nr,
-		    const uint64_t *a);
+bool kwrite_prepare(struct emt_monitor *mon, struct thread *t,
+		    const struct sc_call *sc);
 /* Install, once per process, the filter that sends such calls to emt. */
 void kwrite_watch(struct emt_monitor *mon, struct thread *t);
 

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <linux/filter.h>
 
@@ -52,23 +51,26 @@ static int msg_spans(struct emt_monitor *mon, struct thread *t, uint64_t msg,
 }
 
 /* The user buffers the kernel will write for this call. */
-static int write_spans(struct emt_monitor *mon, struct thread *t, long nr,
-		       const uint64_t *a, struct span *out)
+static int write_spans(struct emt_monitor *mon, struct thread *t,
+		       const struct sc_call *sc, struct span *out)
 {
-	switch (nr) {
-	case SYS_read:
-	case SYS_pread64:
-	case SYS_recvfrom:
+	const uint64_t *a = sc->args;
+
+	switch (sc->op) {
+	case SC_READ:
+	case SC_PREAD64:
+	case SC_RECVFROM:
 		out[0] = (struct span){ a[1], a[2] };
 		return 1;
-	case SYS_readv:
-	case SYS_preadv:
-	case SYS_preadv2:
+	case SC_READV:
+	case SC_PREADV:
+	case SC_PREADV2:
 		return iov_spans(mon, t, a[1], a[2], out);
-	case SYS_recvmsg:
+	case SC_RECVMSG:
 		return msg_spans(mon, t, a[1], out);
+	default:
+		return 0;
 	}
-	return 0;
 }
 
 static void writable_again(struct region_attr *attr, void *ctx)
@@ -111,11 +113,11 @@ static int unprotect_span(struct emt_monitor *mon, struct thread *t,
 	return flipped;
 }
 
-bool kwrite_prepare(struct emt_monitor *mon, struct thread *t, long nr,
-		    const uint64_t *a)
+bool kwrite_prepare(struct emt_monitor *mon, struct thread *t,
+		    const struct sc_call *sc)
 {
 	struct span spans[MAX_IOV];
-	int n = write_spans(mon, t, nr, a, spans), flipped = 0;
+	int n = write_spans(mon, t, sc, spans), flipped = 0;
 	arch_regs saved;
 
 	if (n == 0 || thread_getregs(t, &saved))
@@ -136,11 +138,11 @@ bool kwrite_prepare(struct emt_monitor *mon, struct thread *t, long nr,
 	return true;
 }
 
-bool kwrite_is_candidate(long nr)
+bool kwrite_is_candidate(enum sc_op op)
 {
-	return nr == SYS_read || nr == SYS_pread64 || nr == SYS_readv ||
-	       nr == SYS_preadv || nr == SYS_preadv2 || nr == SYS_recvfrom ||
-	       nr == SYS_recvmsg;
+	return op == SC_READ || op == SC_PREAD64 || op == SC_READV ||
+	       op == SC_PREADV || op == SC_PREADV2 || op == SC_RECVFROM ||
+	       op == SC_RECVMSG;
 }
 
 void kwrite_watch(struct emt_monitor *mon, struct thread *t)

@@ -318,11 +318,12 @@ static struct emt_result *collect_result(struct emt_monitor *mon)
 
 	if (!res)
 		return NULL;
-	res->n_events = queue_drain(&mon->queue, EMT_EVENT_EXEC, &res->events);
+	res->n_events = queue_drain(&mon->queue, &res->events);
 	res->n_captures = mon->n_captures;
 	res->n_dropped = mon->n_dropped;
 	res->n_syscalls = mon->n_syscalls;
 	res->n_faults = mon->n_faults;
+	res->n_blind = mon->n_blind;
 	res->exit_status = mon->exit_status;
 	return res;
 }

@@ -17,6 +17,8 @@ const char *emt_origin_name(enum emt_origin origin)
 		[EMT_ORIGIN_FLIP] = "flip",
 		[EMT_ORIGIN_ALIAS] = "alias",
 		[EMT_ORIGIN_EXEC_MAP] = "exec_map",
+		[EMT_ORIGIN_EXEC_IMAGE] = "exec_image",
+		[EMT_ORIGIN_KERNEL_WRITE] = "kernel_write",
 	};
 
 	if ((unsigned)origin < sizeof(names) / sizeof(names[0]))
@@ -24,28 +26,30 @@ const char *emt_origin_name(enum emt_origin origin)
 	return "unknown";
 }
 
-const char *emt_syscall_name(long nr)
+const char *emt_blind_route_name(enum emt_blind_route route)
 {
-	static const struct {
-		long nr;
-		const char *name;
-	} table[] = {
-		{ ARCH_NR_MMAP, "mmap" },
-		{ ARCH_NR_MPROTECT, "mprotect" },
-		{ ARCH_NR_MUNMAP, "munmap" },
-		{ ARCH_NR_BRK, "brk" },
-		{ ARCH_NR_MREMAP, "mremap" },
-		{ ARCH_NR_PKEY_MPROTECT, "pkey_mprotect" },
-		{ ARCH_NR_CLONE, "clone" },
-		{ ARCH_NR_FORK, "fork" },
-		{ ARCH_NR_VFORK, "vfork" },
-		{ ARCH_NR_CLONE3, "clone3" },
+	static const char *const names[] = {
+		[EMT_BLIND_NONE] = "none",
+		[EMT_BLIND_TRAMPOLINE] = "trampoline",
+		[EMT_BLIND_FOREIGN_ABI] = "foreign_abi",
+		[EMT_BLIND_UNSEEN_EXEC] = "unseen_exec",
+		[EMT_BLIND_UNENFORCEABLE] = "unenforceable",
+		[EMT_BLIND_IO_URING] = "io_uring",
+		[EMT_BLIND_SHARED_OUTSIDE] = "shared_outside",
+		[EMT_BLIND_USERFAULTFD] = "userfaultfd",
+		[EMT_BLIND_SECCOMP_NOTIFY] = "seccomp_notify",
 	};
 
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (table[i].nr == nr)
-			return table[i].name;
-	return "syscall";
+	if ((unsigned)route < sizeof(names) / sizeof(names[0]))
+		return names[route];
+	return "unknown";
+}
+
+const char *emt_syscall_name(long nr)
+{
+	const char *name = sysent_name(sysent_op_of(nr));
+
+	return name ? name : "syscall";
 }
 
 char *emt_prot_string(int prot, char *buf, size_t size)

@@ -64,6 +64,11 @@ static int overflow_push(struct event_queue *q, struct emt_event *ev)
 	return 0;
 }
 
+bool queue_kept_at_stop(enum emt_event_type type)
+{
+	return type == EMT_EVENT_EXEC || type == EMT_EVENT_BLIND;
+}
+
 int queue_push(struct event_queue *q, struct emt_event *ev, bool drop)
 {
 	int rc = 0;
@@ -71,9 +76,9 @@ int queue_push(struct event_queue *q, struct emt_event *ev, bool drop)
 	pthread_mutex_lock(&q->lock);
 	while (q->count == q->cap && !q->unbounded && !drop)
 		pthread_cond_wait(&q->nonfull, &q->lock);
-	/* Once stopping, only exec events reach the user (the result of
-	 * emt_monitor_stop): keep no others. */
-	if (q->unbounded && ev->type != EMT_EVENT_EXEC) {
+	/* Once stopping, only exec and blind events reach the user (the
+	 * result of emt_monitor_stop): keep no others. */
+	if (q->unbounded && !queue_kept_at_stop(ev->type)) {
 		pthread_mutex_unlock(&q->lock);
 		emt_event_free(ev);
 		return 0;
@@ -183,8 +188,7 @@ void queue_finish(struct event_queue *q)
 	pthread_mutex_unlock(&q->lock);
 }
 
-size_t queue_drain(struct event_queue *q, enum emt_event_type type,
-		   struct emt_event ***out)
+size_t queue_drain(struct event_queue *q, struct emt_event ***out)
 {
 	size_t n = 0, cap = q->count + overflow_len(q);
 	struct emt_event **v = calloc(cap ? cap : 1, sizeof(*v));
@@ -192,7 +196,7 @@ size_t queue_drain(struct event_queue *q, enum emt_event_type type,
 
 	*out = v;
 	while (queue_pop(q, 0, &ev) == 0) {
-		if (v && ev->type == type)
+		if (v && queue_kept_at_stop(ev->type))
 			v[n++] = ev;
 		else
 			emt_event_free(ev);

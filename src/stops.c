@@ -258,10 +258,8 @@ void stops_handle(struct emt_monitor *mon, pid_t tid, int status)
 	}
 	t->state = THREAD_STOPPED;
 	t->stop_status = status;
-	if (sig == (SIGTRAP | 0x80))
-		syscalls_on_stop(mon, t, false);
-	else if (event == PTRACE_EVENT_SECCOMP)
-		syscalls_on_stop(mon, t, true);
+	if (sig == (SIGTRAP | 0x80) || event == PTRACE_EVENT_SECCOMP)
+		syscalls_on_stop(mon, t);
 	else if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
 		 event == PTRACE_EVENT_VFORK)
 		on_clone(mon, t, event);

@@ -104,6 +104,10 @@ static void exec_event(struct json *j, const struct emt_event *ev)
 		json_key(j, "written_via");
 		json_hex(j, ev->written_via);
 	}
+	if (ev->written_by > 0) {
+		json_key(j, "written_by");
+		json_string(j, emt_syscall_name(ev->written_by));
+	}
 	capture(j, ev);
 	regs(j, &ev->registers);
 }
@@ -201,6 +205,23 @@ static void process_event(struct json *j, const struct emt_event *ev)
 		exit_status(j, ev->wait_status);
 }
 
+static void blind_event(struct json *j, const struct emt_event *ev)
+{
+	common(j, "blind", ev, true);
+	json_key(j, "route");
+	json_string(j, emt_blind_route_name(ev->blind_route));
+	json_key(j, "addr");
+	json_hex(j, ev->addr);
+	json_key(j, "len");
+	json_uint(j, ev->len);
+	if (ev->syscall_nr >= 0) {
+		json_key(j, "syscall");
+		json_string(j, emt_syscall_name(ev->syscall_nr));
+	}
+	json_key(j, "what");
+	json_string(j, ev->what);
+}
+
 void event_json(struct json *j, const struct emt_event *ev)
 {
 	switch (ev->type) {
@@ -215,6 +236,9 @@ void event_json(struct json *j, const struct emt_event *ev)
 		break;
 	case EMT_EVENT_PROCESS:
 		process_event(j, ev);
+		break;
+	case EMT_EVENT_BLIND:
+		blind_event(j, ev);
 		break;
 	default:
 		common(j, "unknown", ev, true);

@@ -252,8 +252,22 @@ static void exec_lines(struct humanlog *h, const struct emt_event *ev)
 			names_errno(-ev->capture_error, err, sizeof(err)));
 	else
 		fprintf(stderr, " sha256 %.16s", names_sha256(ev->sha256, hex, sizeof(hex)));
-	fprintf(stderr, " origin %s\n", origin ? origin : "unknown");
+	fprintf(stderr, " origin %s", origin ? origin : "unknown");
+	if (ev->written_by > 0)
+		fprintf(stderr, " written by %s", emt_syscall_name(ev->written_by));
+	fputc('\n', stderr);
 	disasm(h, ev);
+}
+
+/* A blind spot stands out in the log: it is where the analyst must look
+ * elsewhere. */
+static void blind_line(const struct emt_event *ev)
+{
+	prefix(ev);
+	fprintf(stderr, "BLIND %s", emt_blind_route_name(ev->blind_route));
+	if (ev->len)
+		fprintf(stderr, " %#" PRIx64 "-%#" PRIx64, ev->addr, ev->addr + ev->len);
+	fprintf(stderr, ": %s\n", ev->what);
 }
 
 void humanlog_event(struct humanlog *h, const struct emt_event *ev)
@@ -273,6 +287,9 @@ void humanlog_event(struct humanlog *h, const struct emt_event *ev)
 		break;
 	case EMT_EVENT_PROCESS:
 		process_line(ev);
+		break;
+	case EMT_EVENT_BLIND:
+		blind_line(ev);
 		break;
 	}
 	fflush(stderr);

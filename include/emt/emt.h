@@ -37,12 +37,14 @@ enum emt_event_type {
 	EMT_EVENT_SYSCALL = 2,  /* a memory syscall emt intercepted */
 	EMT_EVENT_FLIP = 3,     /* emt changed the protection of tracked pages */
 	EMT_EVENT_PROCESS = 4,  /* a process was created, exec'd or exited */
+	EMT_EVENT_BLIND = 5,    /* code may change or run where emt cannot see */
 };
 
 #define EMT_EVENT_MASK(type) (1u << (type))
 #define EMT_EVENTS_ALL                                                         \
 	(EMT_EVENT_MASK(EMT_EVENT_EXEC) | EMT_EVENT_MASK(EMT_EVENT_SYSCALL) |  \
-	 EMT_EVENT_MASK(EMT_EVENT_FLIP) | EMT_EVENT_MASK(EMT_EVENT_PROCESS))
+	 EMT_EVENT_MASK(EMT_EVENT_FLIP) | EMT_EVENT_MASK(EMT_EVENT_PROCESS) |  \
+	 EMT_EVENT_MASK(EMT_EVENT_BLIND))
 
 /* How a piece of memory came to be executable. */
 enum emt_origin {
@@ -52,6 +54,34 @@ enum emt_origin {
 	EMT_ORIGIN_FLIP = 3,       /* RW pages mprotect'ed to R-X */
 	EMT_ORIGIN_ALIAS = 4,      /* executable view of writable memory */
 	EMT_ORIGIN_EXEC_MAP = 5,   /* fresh exec mapping of writable memory */
+	EMT_ORIGIN_EXEC_IMAGE = 6, /* executable from execve on: a W+X
+				      segment or stack, or an image written
+				      while traced (memfd, new file) */
+	EMT_ORIGIN_KERNEL_WRITE = 7, /* bytes written by the kernel for the
+					program: /proc/PID/mem, a write to a
+					mapped file, a userfaultfd fill */
+};
+
+/* Why a blind event was reported: a way code can change or run that emt
+ * cannot watch there, so what runs may not be captured. */
+enum emt_blind_route {
+	EMT_BLIND_NONE = 0,
+	EMT_BLIND_TRAMPOLINE = 1,    /* the program ran emt's own code */
+	EMT_BLIND_FOREIGN_ABI = 2,   /* a memory call of an ABI emt does not
+					interpret: refused */
+	EMT_BLIND_UNSEEN_EXEC = 3,   /* executable memory emt did not see
+					being made, found and armed since */
+	EMT_BLIND_UNENFORCEABLE = 4, /* emt cannot withhold execution there
+					(sealed memory, a refused flip, no
+					memory left to record it) */
+	EMT_BLIND_IO_URING = 5,      /* io_uring may write these pages or
+					files without a call emt sees */
+	EMT_BLIND_SHARED_OUTSIDE = 6, /* shared with a process emt does not
+					 trace, which can change the code */
+	EMT_BLIND_USERFAULTFD = 7,   /* a userfaultfd fill emt could not
+					attribute to an address space */
+	EMT_BLIND_SECCOMP_NOTIFY = 8, /* the program's own seccomp filter can
+					 answer memory calls */
 };
 
 /* Registers of the thread at the moment of the execute fault. */
@@ -85,6 +115,8 @@ struct emt_event {
 	enum emt_origin origin;
 	uint64_t written_via;   /* for EMT_ORIGIN_ALIAS: the page of the
 				   writable view whose write re-armed this one */
+	long written_by;        /* for EMT_ORIGIN_KERNEL_WRITE: the syscall
+				   (__NR_* of the native ABI) that wrote it */
 
 	/* EMT_EVENT_SYSCALL */
 	long syscall_nr;        /* __NR_* of the native ABI */
@@ -101,6 +133,11 @@ struct emt_event {
 	enum emt_process_change change;
 	pid_t parent;           /* for EMT_PROCESS_START of a forked child */
 	int wait_status;        /* for EMT_PROCESS_EXIT, as from waitpid */
+
+	/* EMT_EVENT_BLIND (addr, len: the memory concerned, 0 if none;
+	   syscall_nr: the call involved, or -1) */
+	enum emt_blind_route blind_route;
+	char what[128];         /* what the program did, for people */
 };
 
 enum emt_log_level { EMT_LOG_ERROR, EMT_LOG_WARN, EMT_LOG_INFO, EMT_LOG_DEBUG };
@@ -135,13 +172,14 @@ enum emt_stop_mode {
 };
 
 struct emt_result {
-	struct emt_event **events; /* exec events never received */
+	struct emt_event **events; /* exec and blind events never received */
 	size_t n_events;
 	uint64_t n_captures;       /* exec events produced in all */
 	uint64_t n_dropped;        /* lost to a full queue (DROP_WHEN_FULL) */
 	uint64_t n_syscalls;       /* memory syscalls intercepted */
 	uint64_t n_faults;         /* faults handled as emt's own */
 	int exit_status;           /* wait status of the launched program, or -1 */
+	uint64_t n_blind;          /* blind events reported */
 };
 
 struct emt_monitor;
@@ -182,6 +220,7 @@ EMT_API void emt_monitor_free(struct emt_monitor *mon);
 
 /* Static names for logs: "PROT_READ|PROT_EXEC", "mprotect", "wx_map". */
 EMT_API const char *emt_origin_name(enum emt_origin origin);
+EMT_API const char *emt_blind_route_name(enum emt_blind_route route);
 EMT_API const char *emt_syscall_name(long nr);
 /* Writes the PROT_* names of prot into buf; returns buf. */
 EMT_API char *emt_prot_string(int prot, char *buf, size_t size);

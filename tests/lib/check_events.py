@@ -24,7 +24,10 @@ PAGE = 4096
 TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$")
 HEX_RE = re.compile(r"^0x[0-9a-f]+$")
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
-ORIGINS = {"wx_map", "wx_protect", "flip", "alias", "exec_map"}
+ORIGINS = {"wx_map", "wx_protect", "flip", "alias", "exec_map", "exec_image",
+           "kernel_write"}
+ROUTES = {"trampoline", "foreign_abi", "unseen_exec", "unenforceable", "io_uring",
+          "shared_outside", "userfaultfd", "seccomp_notify"}
 REGS = ("rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15 "
         "rip eflags cs ss fs_base gs_base orig_rax").split()
 PROT_RE = re.compile(r"^(PROT_NONE|PROT_[A-Z_]+(\|PROT_[A-Z_]+)*|0x[0-9a-f]+)$")
@@ -129,7 +132,7 @@ def load_events(outdir):
 
 def check_common(ev):
     n = ev["_line"]
-    if ev.get("event") not in ("exec", "syscall", "flip", "process"):
+    if ev.get("event") not in ("exec", "syscall", "flip", "process", "blind"):
         problem(f"line {n}: unknown event {ev.get('event')!r}")
         return False
     if not isinstance(ev.get("pid"), int) or ev["pid"] <= 0:
@@ -176,6 +179,11 @@ def check_exec(ev, outdir):
         if ev.get("origin") != "alias":
             problem(f"line {n}: written_via with origin {ev.get('origin')!r}, not alias")
             ok = False
+    if "written_by" in ev and (ev.get("origin") != "kernel_write" or
+                               not isinstance(ev["written_by"], str)):
+        problem(f"line {n}: written_by {ev['written_by']!r} with origin "
+                f"{ev.get('origin')!r}, not kernel_write")
+        ok = False
     regs = ev.get("regs")
     if not isinstance(regs, dict) or any(not is_hex(regs.get(r)) for r in REGS):
         problem(f"line {n}: regs missing or not hex strings: {regs!r}")
@@ -236,6 +244,44 @@ def check_syscall(ev):
     if {"PROT_WRITE", "PROT_EXEC"} <= granted:
         problem(f"line {n}: {ev['name']} granted W+X: {ev['granted']}")
     return True
+
+
+def check_blind_event(ev):
+    n = ev["_line"]
+    if ev.get("route") not in ROUTES:
+        problem(f"line {n}: blind event with route {ev.get('route')!r}")
+        return False
+    if not is_hex(ev.get("addr")) or not isinstance(ev.get("len"), int):
+        problem(f"line {n}: blind event without addr/len: {ev}")
+        return False
+    if not isinstance(ev.get("what"), str) or not ev["what"]:
+        problem(f"line {n}: blind event without what")
+        return False
+    return True
+
+
+def blind_matches(fact, ev):
+    if ev.get("pid") != fact.pid() or ev.get("route") != fact.f["route"]:
+        return False
+    if "addr" not in fact.f:
+        return True
+    addr, start = int(fact.f["addr"], 16), num(ev["addr"])
+    return start <= addr < start + max(ev["len"], 1)
+
+
+def check_blinds(facts, blinds, opts):
+    """Every announced blind spot is reported; nothing else is, unless the
+    test allows it: a blind event is a claim that emt could not see."""
+    wanted = [f for f in facts if f.kind == "blind"]
+    for f in wanted:
+        if not any(blind_matches(f, e) for e in blinds):
+            problem(f"no blind event for: {f.line}")
+    if opts.any_blind:
+        return
+    for e in blinds:
+        if not any(blind_matches(f, e) for f in wanted):
+            problem(f"line {e['_line']}: unexpected blind event: {e.get('route')} "
+                    f"{e.get('addr')} {e.get('what')}")
 
 
 def check_page(key, evs, facts, opts):
@@ -389,6 +435,8 @@ def main():
     ap.add_argument("--exit-code", type=int)
     ap.add_argument("--exit-signal")
     ap.add_argument("--summary", action="store_true", help="print counts")
+    ap.add_argument("--any-blind", action="store_true",
+                    help="blind events beyond the announced ones are allowed")
     opts = ap.parse_args()
 
     facts = read_facts(opts.announce)
@@ -399,6 +447,8 @@ def main():
     for e in events:
         if e["event"] == "syscall":
             check_syscall(e)
+    blinds = [e for e in events if e["event"] == "blind" and check_blind_event(e)]
+    check_blinds(facts, blinds, opts)
 
     by_page = {}
     for e in execs:

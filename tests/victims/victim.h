@@ -22,6 +22,8 @@
  *                                         page W of another view)
  *   execs  pid=P addr=A n=N|N+ [from=any] how many captures page A gets
  *   last   pid=P addr=A sha256=H          content of page A at its last run
+ *   blind  pid=P route=R [addr=A]        emt must report a blind event
+ *                                         of route R (covering A)
  *   execve pid=P                          about to replace its image
  *   ready  pid=P                          set up; the harness may act
  *
@@ -231,6 +233,17 @@ static inline void announce_execs(const void *page, unsigned long n, int at_leas
 {
 	announce("execs pid=%d addr=%#lx n=%lu%s", (int)getpid(), (unsigned long)page,
 		 n, at_least ? "+" : "");
+}
+
+/* emt must report a blind event of this route (covering addr, if not
+ * NULL) for this process. */
+static inline void announce_blind(const char *route, const void *addr)
+{
+	if (addr)
+		announce("blind pid=%d route=%s addr=%#lx", (int)getpid(), route,
+			 (unsigned long)addr);
+	else
+		announce("blind pid=%d route=%s", (int)getpid(), route);
 }
 
 static inline void announce_last(const void *page)

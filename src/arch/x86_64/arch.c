@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <linux/audit.h>
 #include <string.h>
 
 #include "arch.h"
@@ -49,12 +50,25 @@ void arch_setup_tramp_call(arch_regs *r, long nr, uint64_t a0, uint64_t a1,
 	r->rdx = a2;
 }
 
-void arch_set_syscall_arg(arch_regs *r, int i, uint64_t value)
+void arch_set_syscall_arg(arch_regs *r, enum sc_abi abi, int slot, uint64_t value)
 {
-	unsigned long long *slot[6] = { &r->rdi, &r->rsi, &r->rdx,
-					&r->r10, &r->r8, &r->r9 };
-	if (i >= 0 && i < 6)
-		*slot[i] = value;
+	unsigned long long *native[6] = { &r->rdi, &r->rsi, &r->rdx,
+					  &r->r10, &r->r8, &r->r9 };
+	/* int $0x80 and sysenter: ebx, ecx, edx, esi, edi, ebp. */
+	unsigned long long *i386[6] = { &r->rbx, &r->rcx, &r->rdx,
+					&r->rsi, &r->rdi, &r->rbp };
+
+	if (slot < 0 || slot >= 6)
+		return;
+	if (abi == ABI_I386)
+		*i386[slot] = value & 0xffffffffu;
+	else
+		*native[slot] = value;
+}
+
+enum sc_abi arch_abi_of(uint32_t audit_arch)
+{
+	return audit_arch == AUDIT_ARCH_I386 ? ABI_I386 : ABI_NATIVE;
 }
 
 void arch_skip_syscall(arch_regs *r, int64_t ret)

@@ -12,6 +12,7 @@
 #include <sys/user.h>
 
 #include "emt/emt.h"
+#include "sysent.h"
 
 typedef struct user_regs_struct arch_regs;
 
@@ -62,8 +63,11 @@ void arch_setup_syscall(arch_regs *r, long nr, const uint64_t args[6]);
  * trampoline slot: touches only the registers the slot restores. */
 void arch_setup_tramp_call(arch_regs *r, long nr, uint64_t a0, uint64_t a1,
 			   uint64_t a2);
-/* Replace argument i of the syscall r is stopped in (entry or seccomp stop). */
-void arch_set_syscall_arg(arch_regs *r, int i, uint64_t value);
+/* Replace the argument in register slot `slot` of a call of that ABI r is
+ * stopped in (entry or seccomp stop). */
+void arch_set_syscall_arg(arch_regs *r, enum sc_abi abi, int slot, uint64_t value);
+/* The ABI of a call from the AUDIT_ARCH_* a syscall stop reports. */
+enum sc_abi arch_abi_of(uint32_t audit_arch);
 /* Skip the syscall r is stopped at, making it return ret. */
 void arch_skip_syscall(arch_regs *r, int64_t ret);
 

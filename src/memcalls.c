@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The calls that make, change or drop mappings: at entry decide what to
+ * grant and rewrite `prot`; at exit commit to the region map only what the
+ * call really did.
+ */
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+#define PROT_MASK (PROT_READ | PROT_WRITE | PROT_EXEC)
+
+static bool overlaps(const struct mm_space *mm, uint64_t start, uint64_t len)
+{
+	const struct region *r = regions_next(&mm->map, EMT_PAGE_DOWN(start));
+
+	return r && len && r->start < EMT_PAGE_UP(start + len);
+}
+
+/* Make the kernel grant what the program asked without PROT_EXEC. */
+static void arm_call(struct thread *t, struct pending_call *c, enum emt_origin origin)
+{
+	uint64_t prot = c->sc.args[2];
+
+	c->asked = (int)(prot & PROT_MASK);
+	c->granted = prot_armed(c->asked);
+	c->origin = (uint8_t)origin;
+	c->report = true;
+	if (syscalls_rewrite_arg(t, &c->sc, 2, prot & ~(uint64_t)PROT_EXEC))
+		c->granted = c->asked; /* could not rewrite: nothing to enforce */
+}
+
+static bool mmap_entry(struct emt_monitor *mon, struct thread *t,
+		       struct pending_call *c)
+{
+	const uint64_t *a = c->sc.args;
+	enum emt_origin origin = origin_of_map(mon, t, a);
+
+	if (origin != EMT_ORIGIN_NONE)
+		arm_call(t, c, origin);
+	if (!(a[3] & MAP_ANONYMOUS) && (origin != EMT_ORIGIN_NONE || (a[3] & MAP_SHARED)))
+		c->has_file = alias_file_of(t->proc->pid, (int)a[4], &c->dev, &c->ino);
+	c->report |= (a[2] & PROT_EXEC) != 0;
+	return c->report || c->has_file ||
+	       ((a[3] & MAP_FIXED) && overlaps(t->proc->mm, a[0], a[1]));
+}
+
+static bool mprotect_entry(struct emt_monitor *mon, struct thread *t,
+			   struct pending_call *c)
+{
+	const uint64_t *a = c->sc.args;
+	enum emt_origin origin = origin_of_protect(mon, a);
+
+	if (origin != EMT_ORIGIN_NONE)
+		arm_call(t, c, origin);
+	c->report |= overlaps(t->proc->mm, a[0], a[1]) || (a[2] & PROT_EXEC);
+	return c->report;
+}
+
+/* munmap, mremap: the map (and the views) follow the pages. */
+static bool unmap_entry(struct thread *t, struct pending_call *c)
+{
+	const struct mm_space *mm = t->proc->mm;
+
+	c->asked = c->granted = 0;
+	c->report = overlaps(mm, c->sc.args[0], c->sc.args[1]);
+	return c->report || mm->n_views > 0;
+}
+
+bool memcalls_entry(struct emt_monitor *mon, struct thread *t,
+		    struct pending_call *c)
+{
+	struct mm_space *mm = t->proc->mm;
+
+	/* Unless armed below, the kernel applies exactly what is asked. */
+	c->asked = c->granted = (int)(c->sc.args[2] & PROT_MASK);
+	switch (c->op) {
+	case SC_MMAP:
+		return mmap_entry(mon, t, c);
+	case SC_MPROTECT:
+	case SC_PKEY_MPROTECT:
+		return mprotect_entry(mon, t, c);
+	case SC_MUNMAP:
+	case SC_MREMAP:
+		return unmap_entry(t, c);
+	case SC_BRK:
+		c->asked = c->granted = 0;
+		return !regions_empty(&mm->map);
+	default:
+		return proccalls_entry(mon, t, c);
+	}
+}
+
+static void set_asked(struct region_attr *attr, void *ctx)
+{
+	const struct pending_call *c = ctx;
+
+	attr->asked = (uint8_t)c->asked;
+	attr->granted = (uint8_t)c->granted;
+}
+
+/* mprotect: pages already tracked keep their capture count; new ones
+ * start at zero. */
+static void track_range(struct region_map *map, uint64_t start, uint64_t end,
+			const struct pending_call *c)
+{
+	struct region_attr fresh = { .asked = (uint8_t)c->asked,
+				     .granted = (uint8_t)c->granted,
+				     .origin = c->origin };
+	uint64_t at = start;
+
+	regions_update(map, start, end, set_asked, (void *)c);
+	while (at < end) {
+		const struct region *r = regions_next(map, at);
+		uint64_t gap_end = (r && r->start < end) ? r->start : end;
+
+		if (gap_end > at && c->granted != c->asked)
+			regions_set(map, at, gap_end, &fresh);
+		if (!r || r->start >= end)
+			break;
+		at = r->end;
+	}
+}
+
+static void commit_mmap(struct mm_space *mm, const struct pending_call *c,
+			uint64_t addr)
+{
+	uint64_t end = addr + EMT_PAGE_UP(c->sc.args[1]);
+	struct region_attr attr = { .asked = (uint8_t)c->asked,
+				    .granted = (uint8_t)c->granted,
+				    .origin = c->origin };
+
+	/* A new mapping replaces whatever was there (MAP_FIXED). */
+	regions_remove(&mm->map, addr, end);
+	alias_unmap(mm, addr, end);
+	if (c->granted != c->asked)
+		regions_set(&mm->map, addr, end, &attr);
+	if (c->has_file) {
+		struct view v = { addr, end, c->dev, c->ino, c->sc.args[5], c->asked };
+
+		alias_add_view(mm, &v);
+	}
+}
+
+static void commit_brk(struct mm_space *mm, uint64_t brk)
+{
+	if (mm->brk && brk < mm->brk)
+		regions_remove(&mm->map, brk, mm->brk);
+	mm->brk = brk;
+}
+
+/* The call succeeded: bring the map up to date. */
+static void commit_success(struct mm_space *mm, const struct pending_call *c,
+			   uint64_t ret)
+{
+	const uint64_t *a = c->sc.args;
+	uint64_t end = a[0] + EMT_PAGE_UP(a[1]);
+
+	switch (c->op) {
+	case SC_MMAP:
+		commit_mmap(mm, c, ret);
+		break;
+	case SC_MPROTECT:
+	case SC_PKEY_MPROTECT:
+		track_range(&mm->map, a[0], end, c);
+		break;
+	case SC_MUNMAP:
+		regions_remove(&mm->map, a[0], end);
+		alias_unmap(mm, a[0], end);
+		break;
+	case SC_MREMAP:
+		alias_unmap(mm, a[0], end);
+		regions_move(&mm->map, a[0], EMT_PAGE_UP(a[1]), ret,
+			     EMT_PAGE_UP(a[2]), a[3] & MREMAP_DONTUNMAP);
+		break;
+	default:
+		break;
+	}
+}
+
+void memcalls_exit(struct emt_monitor *mon, struct thread *t,
+		   struct pending_call *c, int64_t ret, bool failed)
+{
+	(void)mon;
+	/* brk "fails" by returning the old break, which is still news. */
+	if (c->op == SC_BRK)
+		commit_brk(t->proc->mm, (uint64_t)ret);
+	else if (!failed)
+		commit_success(t->proc->mm, c, (uint64_t)ret);
+}
