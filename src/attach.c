@@ -186,7 +186,7 @@ int tracee_attach(struct emt_monitor *mon)
 	leader = thread_find(mon, p->pid);
 	if (!leader)
 		return -ESRCH;
-	inject_setup_tramp(mon, leader);
+	tramp_create(mon, leader);
 	arm_existing(mon, leader);
 	event_process(mon, p->pid, 0, EMT_PROCESS_START, 0);
 	for_each_thread(mon, t)
@@ -312,8 +312,6 @@ static void stop_all(struct emt_monitor *mon)
 static void restore_proc(struct emt_monitor *mon, struct proc *p)
 {
 	struct thread *worker = NULL;
-	uint64_t args[6] = { 0 };
-	int64_t ret;
 
 	for_each_thread(mon, t) {
 		if (t->proc != p)
@@ -325,12 +323,8 @@ static void restore_proc(struct emt_monitor *mon, struct proc *p)
 	if (!worker)
 		return;
 	inject_restore_asked(mon, worker);
-	if (p->mm->tramp && p->mm->refs == 1) {
-		args[0] = p->mm->tramp;
-		args[1] = ARCH_TRAMP_SIZE;
-		inject_syscall(mon, worker, ARCH_NR_MUNMAP, args, &ret);
-		p->mm->tramp = 0;
-	}
+	if (p->mm->refs == 1)
+		tramp_remove(mon, worker);
 }
 
 int tracee_detach_all(struct emt_monitor *mon)

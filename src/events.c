@@ -142,9 +142,10 @@ void event_blind(struct emt_monitor *mon, pid_t pid, pid_t tid,
 	if (ev)
 		vsnprintf(ev->what, sizeof(ev->what), fmt, ap);
 	va_end(ap);
-	/* Said in the log too: a blind spot must reach whoever watches,
-	 * even a caller that asked for no blind events. */
-	emt_log(mon, EMT_LOG_WARN, "%d: blind (%s) 0x%llx len %llu: %s", pid,
+	/* A blind spot must reach whoever watches: a caller that asked for
+	 * no blind events (or when memory ran out) still gets a warning. */
+	emt_log(mon, ev ? EMT_LOG_DEBUG : EMT_LOG_WARN,
+		"%d: blind (%s) 0x%llx len %llu: %s", pid,
 		emt_blind_route_name(route), (unsigned long long)addr,
 		(unsigned long long)len, ev ? ev->what : fmt);
 	if (!ev)

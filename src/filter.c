@@ -2,9 +2,11 @@
 /*
  * The launch-mode seccomp filter: SECCOMP_RET_TRACE for the calls emt must
  * see, SECCOMP_RET_ALLOW for everything else, so a program that generates
- * no code runs at native speed. Built with libseccomp, then given a test
- * libseccomp cannot express: calls made from emt's trampoline (at a fixed
- * address) are allowed, so a flip costs one stop.
+ * no code runs at native speed: the kernel caches the verdict of every
+ * call whose rule depends only on its number (the seccomp action cache,
+ * seccomp_cache_prepare_bitmap() in kernel/seccomp.c, Linux 5.11), and
+ * runs the filter only for the rest. Nothing is exempt: emt's own calls
+ * stop in emt too (tramp.c says why).
  */
 #include <errno.h>
 #include <linux/filter.h>
@@ -71,43 +73,6 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **out, size_t *n)
 	return rc;
 }
 
-/* seccomp_data.instruction_pointer, split in 32-bit words for classic BPF. */
-#define IP_LO offsetof(struct seccomp_data, instruction_pointer)
-#define IP_HI (IP_LO + 4)
-#define SUFFIX_LEN 7
-
-/* Where libseccomp's program would trace, trace unless the call comes from
- * emt's trampoline. The test must only be reached by calls emt traces:
- * the kernel skips the filter for a syscall whose verdict it can prove to
- * depend on nothing but the number and the arch (the seccomp action cache,
- * seccomp_cache_prepare_bitmap() in kernel/seccomp.c, Linux 5.11), and a
- * load of instruction_pointer on the path of every call, as a prefix,
- * would make it run the filter for all of them. */
-static void write_suffix(struct sock_filter *f)
-{
-	uint32_t hi = (uint32_t)(ARCH_TRAMP_FIXED_ADDR >> 32);
-	uint32_t lo = (uint32_t)ARCH_TRAMP_FIXED_ADDR;
-
-	f[0] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, IP_HI);
-	f[1] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, hi, 0, 4);
-	f[2] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, IP_LO);
-	f[3] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, lo, 0, 2);
-	f[4] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
-					    lo + (uint32_t)ARCH_TRAMP_CODE_SIZE, 1, 0);
-	f[5] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	f[6] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
-}
-
-/* Every "return TRACE" of the n instructions becomes a jump to the suffix
- * that follows them (classic BPF jumps only forward, which this is). */
-static void route_traces(struct sock_filter *f, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (f[i].code == (BPF_RET | BPF_K) && f[i].k == SECCOMP_RET_TRACE)
-			f[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA,
-							    (uint32_t)(n - i - 1), 0, 0);
-}
-
 /* Calls that make the kernel write into user buffers (kwrite.c). */
 static int add_read_rules(scmp_filter_ctx ctx)
 {
@@ -145,16 +110,8 @@ static int build(struct emt_monitor *mon, struct sock_fprog *prog,
 		free(body);
 		return rc;
 	}
-	prog->filter = calloc(n + SUFFIX_LEN, sizeof(*body));
-	if (!prog->filter) {
-		free(body);
-		return -ENOMEM;
-	}
-	memcpy(prog->filter, body, n * sizeof(*body));
-	route_traces(prog->filter, n);
-	write_suffix(prog->filter + n);
-	prog->len = (unsigned short)(n + SUFFIX_LEN);
-	free(body);
+	prog->filter = body;
+	prog->len = (unsigned short)n;
 	return 0;
 }
 

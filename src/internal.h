@@ -25,19 +25,27 @@ struct view {
 	int prot;              /* as the program asked */
 };
 
+/* Trampoline layout (tramp.c): code slots, their data, per-thread
+ * scratch, room for a seccomp program. */
+#define TRAMP_SLOTS 512u
+#define TRAMP_SCRATCH_SIZE 128u
+#define TRAMP_FILTER_SIZE 16384u
+#define TRAMP_SIZE                                                             \
+	((uint64_t)TRAMP_SLOTS * (ARCH_TRAMP_SLOT_SIZE + ARCH_TRAMP_DATA_SIZE + \
+				  TRAMP_SCRATCH_SIZE) + TRAMP_FILTER_SIZE)
+
 /* One address space. Shared by the processes that share it (vfork,
  * clone(CLONE_VM)); a fork gets a copy. */
 struct mm_space {
 	int refs;
 	struct region_map map;
 	uint64_t tramp;        /* trampoline base, 0 when none */
-	bool tramp_exempt;     /* the seccomp filter lets its calls through */
-	uint64_t syscall_insn; /* a `syscall` instruction for stepped calls */
+	uint64_t vdso_syscall; /* a `syscall` in the vDSO, 0 if unknown */
 	uint64_t brk;          /* last program break seen, 0 if unknown */
 	int mem_fd;            /* /proc/PID/mem, -1 until needed */
 	struct view *views;    /* file mappings, for dual-mapping aliases */
 	size_t n_views, cap_views;
-	uint8_t slot_used[ARCH_TRAMP_SLOTS / 8];
+	uint8_t slot_used[TRAMP_SLOTS / 8];
 };
 
 struct proc {
@@ -73,12 +81,22 @@ enum thread_state {
 
 #define THREAD_REQUEUE_MAX 16
 
+/* A flip a thread makes through its trampoline slot: the syscall stop it
+ * is to make there, what it is to call, and where it was. */
+struct slot_flip {
+	uint64_t stop_pc;      /* instruction pointer of that stop, 0: none */
+	uint64_t args[3];      /* mprotect's */
+	bool landing;          /* the call went through: next stop is after */
+	arch_regs regs;        /* at the fault */
+};
+
 struct thread {
 	pid_t tid;
 	struct proc *proc;
 	enum thread_state state;
 	int stop_status;       /* wait status of the stop it is held in */
 	int slot;              /* trampoline slot, -1 when none */
+	struct slot_flip flip; /* a flip sent through the slot */
 	bool expect_attach_stop; /* auto-attach PTRACE_EVENT_STOP still due */
 	int deliver_sig;       /* signal to deliver when resumed */
 	bool has_siginfo;      /* deliver with saved_siginfo (SETSIGINFO) */
@@ -263,6 +281,11 @@ int syscalls_rewrite_arg(struct thread *t, const struct sc_call *sc, int i,
 			 uint64_t value);
 /* Skip the call t is stopped at: it returns ret without running. */
 int syscalls_refuse(struct thread *t, int64_t ret);
+/* Make the native call t is stopped at now, by steps, as its registers
+ * say (rewritten or not), and return its result to the program without
+ * letting it run again: for when emt must act both before and after it
+ * in one stop. 0 and *ret, or -errno (the call was not made). */
+int syscalls_run_now(struct emt_monitor *mon, struct thread *t, int64_t *ret);
 
 /* memcalls.c, proccalls.c: what each call needs, at entry (true when its
  * exit must be seen) and exit */
@@ -310,9 +333,6 @@ int inject_syscall(struct emt_monitor *mon, struct thread *t, long nr,
 /* mprotect in t, synchronously: 0, -ESRCH (t is gone) or the call's -errno. */
 int inject_mprotect(struct emt_monitor *mon, struct thread *t, uint64_t addr,
 		    uint64_t len, int prot);
-int inject_flip(struct emt_monitor *mon, struct thread *t,
-		const arch_regs *saved, uint64_t addr, uint64_t len, int prot);
-int inject_setup_tramp(struct emt_monitor *mon, struct thread *t);
 /* Make t install a seccomp filter for its whole process. */
 int inject_filter(struct emt_monitor *mon, struct thread *t,
 		  const struct sock_fprog *prog);
@@ -323,19 +343,52 @@ int inject_step(struct emt_monitor *mon, struct thread *t, uint64_t from_pc);
  * a syscall or event stop instead, given in *status for stops_handle. */
 int inject_step_program(struct emt_monitor *mon, struct thread *t, uint64_t from_pc,
 			int *status);
-bool inject_in_tramp(const struct thread *t, uint64_t pc);
-void inject_release_slot(struct thread *t);
 /* Give every tracked page of t's address space the protection the
  * program asked for, and forget them. */
 void inject_restore_asked(struct emt_monitor *mon, struct thread *t);
 /* Single-step t until it is out of its trampoline slot. */
 void inject_leave_tramp(struct emt_monitor *mon, struct thread *t);
 
+/* tramp.c: emt's trampoline in each address space */
+int tramp_create(struct emt_monitor *mon, struct thread *t);
+/* Unmap it (detach). */
+void tramp_remove(struct emt_monitor *mon, struct thread *t);
+/* Up to two ranges a moved trampoline must keep out of. */
+struct tramp_avoid {
+	uint64_t start[2], len[2];
+};
+/* Put it elsewhere, out of av. */
+int tramp_move(struct emt_monitor *mon, struct thread *t,
+	       const struct tramp_avoid *av);
+bool tramp_overlaps(const struct mm_space *mm, uint64_t start, uint64_t len);
+bool tramp_contains(const struct mm_space *mm, uint64_t addr);
+/* A `syscall` instruction emt can step, 0 when none is known. */
+uint64_t tramp_syscall_insn(const struct mm_space *mm);
+int tramp_slot(struct thread *t);
+void tramp_release_slot(struct thread *t);
+/* t's scratch area, out of the program's reach; 0 when none. */
+uint64_t tramp_scratch(const struct mm_space *mm, const struct thread *t);
+uint64_t tramp_filter_area(const struct mm_space *mm);
+/* mprotect in t through its slot: t is set to run it and come back to
+ * saved by itself when resumed. */
+int tramp_flip(struct emt_monitor *mon, struct thread *t, const arch_regs *saved,
+	       uint64_t addr, uint64_t len, int prot);
+/* Whether the syscall stop of t at ip is the call of its slot flip. */
+bool tramp_own_call(struct thread *t, uint64_t ip, const struct sc_call *sc);
+/* A fault t met in its slot or just out of it: the slot was damaged.
+ * Mended and handled: true. landed: t's previous stop was its slot call. */
+bool tramp_recover(struct emt_monitor *mon, struct thread *t,
+		   const arch_regs *now, bool landed);
+
 /* memio.c */
 int mem_read(struct emt_monitor *mon, struct proc *p, uint64_t addr, void *buf,
 	     size_t len);
 int mem_write(struct emt_monitor *mon, struct proc *p, uint64_t addr,
 	      const void *buf, size_t len);
+/* Write through /proc/PID/mem, whatever the protection (emt's own pages,
+ * which the program cannot write). */
+int mem_poke(struct emt_monitor *mon, struct proc *p, uint64_t addr,
+	     const void *buf, size_t len);
 
 /* capture.c */
 void capture_exec(struct emt_monitor *mon, struct thread *t,

@@ -68,8 +68,56 @@ static bool unmap_entry(struct thread *t, struct pending_call *c)
 	return c->report || mm->n_views > 0;
 }
 
-bool memcalls_entry(struct emt_monitor *mon, struct thread *t,
-		    struct pending_call *c)
+/* What a call may unmap, replace or change, if that includes emt's
+ * trampoline: mremap also its new place. */
+static bool tramp_in_way(const struct mm_space *mm, const struct pending_call *c,
+			 struct tramp_avoid *av)
+{
+	const uint64_t *a = c->sc.args;
+
+	*av = (struct tramp_avoid){ { a[0], 0 }, { a[1], 0 } };
+	switch (c->op) {
+	case SC_MMAP:
+		if (!(a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
+			av->len[0] = 0;
+		break;
+	case SC_MREMAP:
+		av->len[0] = a[1] ? a[1] : 1;
+		if (a[3] & MREMAP_FIXED) {
+			av->start[1] = a[4];
+			av->len[1] = a[2];
+		}
+		break;
+	case SC_MPROTECT:
+	case SC_PKEY_MPROTECT:
+	case SC_MUNMAP:
+		break;
+	default:
+		return false;
+	}
+	return tramp_overlaps(mm, av->start[0], av->len[0]) ||
+	       tramp_overlaps(mm, av->start[1], av->len[1]);
+}
+
+/* The program's call would unmap, replace or change emt's trampoline,
+ * where natively there is nothing: move it out of the way, then make the
+ * call as the program asked, within this stop, so that it does exactly
+ * what it would natively. False: there was nothing in its way. */
+static bool detour(struct emt_monitor *mon, struct thread *t,
+		   const struct tramp_avoid *av)
+{
+	int64_t ret;
+
+	emt_log(mon, EMT_LOG_INFO, "%d: %s over emt's trampoline: moving it",
+		t->proc->pid, sysent_name(t->call.op));
+	tramp_move(mon, t, av);
+	if (syscalls_run_now(mon, t, &ret) == 0)
+		syscalls_commit(mon, t, ret);
+	return true;
+}
+
+static bool decide(struct emt_monitor *mon, struct thread *t,
+		   struct pending_call *c)
 {
 	struct mm_space *mm = t->proc->mm;
 
@@ -90,6 +138,18 @@ bool memcalls_entry(struct emt_monitor *mon, struct thread *t,
 	default:
 		return proccalls_entry(mon, t, c);
 	}
+}
+
+bool memcalls_entry(struct emt_monitor *mon, struct thread *t,
+		    struct pending_call *c)
+{
+	struct tramp_avoid av;
+	bool in_way = tramp_in_way(t->proc->mm, c, &av);
+	bool needs_exit = decide(mon, t, c);
+
+	if (in_way && c->sc.abi == ABI_NATIVE && detour(mon, t, &av))
+		return false;
+	return needs_exit;
 }
 
 static void set_asked(struct region_attr *attr, void *ctx)

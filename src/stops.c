@@ -183,11 +183,12 @@ static void on_exec(struct emt_monitor *mon, struct thread *t)
 		regions_clear(&p->mm->map);
 	}
 	t->slot = -1;
+	t->flip = (struct slot_flip){ 0 };
 	event_process(mon, p->pid, p->parent, EMT_PROCESS_EXECVE, 0);
 	if (p->pid == mon->main_pid && !mon->main_exec_seen)
 		read_exec_report(mon);
-	if (!p->passive || mon->use_seccomp)
-		inject_setup_tramp(mon, t);
+	if (!p->passive)
+		tramp_create(mon, t);
 	thread_resume(mon, t, 0);
 }
 
@@ -209,10 +210,28 @@ static void on_event_stop(struct emt_monitor *mon, struct thread *t, int sig)
 	thread_resume(mon, t, 0);
 }
 
-static void on_signal(struct emt_monitor *mon, struct thread *t, int sig)
+/* A fault met in or just out of a trampoline slot emt sent t through. */
+static bool slot_fault(struct emt_monitor *mon, struct thread *t, int sig,
+		       bool landed)
+{
+	siginfo_t si;
+	arch_regs regs;
+
+	if (!t->flip.stop_pc && !landed)
+		return false;
+	if (!thread_stop_siginfo(t, sig, &si) || si.si_code <= 0 ||
+	    thread_getregs(t, &regs))
+		return false;
+	return tramp_recover(mon, t, &regs, landed);
+}
+
+static void on_signal(struct emt_monitor *mon, struct thread *t, int sig,
+		      bool landed)
 {
 	arch_regs regs;
 
+	if (slot_fault(mon, t, sig, landed))
+		return;
 	if (sig == SIGSEGV && !t->proc->passive && faults_on_segv(mon, t))
 		return;
 	/* A handler run in the middle of a trampoline slot could fault on a
@@ -220,7 +239,7 @@ static void on_signal(struct emt_monitor *mon, struct thread *t, int sig)
 	 * code: step out of the slot first, keeping the signal and its
 	 * siginfo for the delivery. */
 	if (t->proc->mm->tramp && thread_getregs(t, &regs) == 0 &&
-	    inject_in_tramp(t, arch_pc(&regs)) && !t->deliver_sig) {
+	    tramp_contains(t->proc->mm, arch_pc(&regs)) && !t->deliver_sig) {
 		thread_keep_signal(mon, t, sig);
 		inject_leave_tramp(mon, t);
 		sig = 0;
@@ -246,6 +265,7 @@ void stops_handle(struct emt_monitor *mon, pid_t tid, int status)
 {
 	struct thread *t = thread_find(mon, tid);
 	int sig = WSTOPSIG(status), event = status >> 16;
+	bool landed;
 
 	if (!WIFSTOPPED(status)) {
 		on_death(mon, tid, status);
@@ -258,6 +278,10 @@ void stops_handle(struct emt_monitor *mon, pid_t tid, int status)
 	}
 	t->state = THREAD_STOPPED;
 	t->stop_status = status;
+	/* The stop after a slot's call tells whether the thread came back
+	 * where it should (tramp_recover). */
+	landed = t->flip.landing;
+	t->flip.landing = false;
 	if (sig == (SIGTRAP | 0x80) || event == PTRACE_EVENT_SECCOMP)
 		syscalls_on_stop(mon, t);
 	else if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
@@ -270,7 +294,7 @@ void stops_handle(struct emt_monitor *mon, pid_t tid, int status)
 	else if (event)
 		thread_resume(mon, t, 0);
 	else
-		on_signal(mon, t, sig);
+		on_signal(mon, t, sig, landed);
 }
 
 /* The launched child reports on a close-on-exec pipe: nothing when the

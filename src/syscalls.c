@@ -65,6 +65,22 @@ int syscalls_refuse(struct thread *t, int64_t ret)
 	return thread_setregs(t, &regs);
 }
 
+int syscalls_run_now(struct emt_monitor *mon, struct thread *t, int64_t *ret)
+{
+	uint64_t args[6];
+	arch_regs regs;
+	long nr;
+	int rc = thread_getregs(t, &regs);
+
+	if (rc)
+		return rc;
+	nr = arch_native_call(&regs, args);
+	if (nr < 0)
+		return -EINVAL;
+	rc = inject_syscall(mon, t, nr, args, ret);
+	return rc ? rc : syscalls_refuse(t, *ret);
+}
+
 /* A call of another ABI that passes what emt cannot read safely (a
  * multiplexer, arguments in memory in a compat layout) is not let through
  * unread: it fails as on a kernel without that ABI, and is reported. */
@@ -94,6 +110,19 @@ static void on_entry(struct emt_monitor *mon, struct thread *t,
 		mon->n_syscalls++;
 }
 
+/* A call from emt's trampoline that emt did not set up: the program runs
+ * emt's code. The call is handled like any other; the analyst is told. */
+static void on_program_call(struct emt_monitor *mon, struct thread *t,
+			    const struct sc_call *sc, uint64_t ip)
+{
+	if (tramp_contains(t->proc->mm, ip))
+		event_blind(mon, t->proc->pid, t->tid, EMT_BLIND_TRAMPOLINE,
+			    EMT_PAGE_DOWN(ip), EMT_PAGE_SIZE, sysent_native_nr(sc->op),
+			    "the program made syscall %ld from emt's trampoline at 0x%llx",
+			    sc->nr, (unsigned long long)ip);
+	on_entry(mon, t, sc);
+}
+
 static void decode(const struct __ptrace_syscall_info *info, struct sc_call *sc)
 {
 	bool seccomp = info->op == PTRACE_SYSCALL_INFO_SECCOMP;
@@ -116,10 +145,10 @@ void syscalls_on_stop(struct emt_monitor *mon, struct thread *t)
 	if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
 		if (t->call.op)
 			syscalls_commit(mon, t, info.exit.rval);
-	} else if (!inject_in_tramp(t, info.instruction_pointer) &&
-		   !t->proc->passive) {
+	} else if (!t->proc->passive) {
 		decode(&info, &sc);
-		on_entry(mon, t, &sc);
+		if (!tramp_own_call(t, info.instruction_pointer, &sc))
+			on_program_call(mon, t, &sc, info.instruction_pointer);
 	}
 	thread_resume(mon, t, 0);
 }

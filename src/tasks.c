@@ -63,7 +63,7 @@ void thread_remove(struct emt_monitor *mon, struct thread *t)
 	thread_unlink(mon, t);
 	mon->n_threads--;
 	if (t->proc) {
-		inject_release_slot(t);
+		tramp_release_slot(t);
 		t->proc->n_threads--;
 	}
 	free(t);
@@ -154,8 +154,7 @@ struct mm_space *mm_fork(const struct mm_space *parent)
 	}
 	/* The child inherited the trampoline mapping along with the rest. */
 	mm->tramp = parent->tramp;
-	mm->tramp_exempt = parent->tramp_exempt;
-	mm->syscall_insn = parent->syscall_insn;
+	mm->vdso_syscall = parent->vdso_syscall;
 	mm->brk = parent->brk;
 	return mm;
 }

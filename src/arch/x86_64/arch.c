@@ -66,6 +66,19 @@ void arch_set_syscall_arg(arch_regs *r, enum sc_abi abi, int slot, uint64_t valu
 		*native[slot] = value;
 }
 
+long arch_native_call(const arch_regs *r, uint64_t args[6])
+{
+	if (r->cs != 0x33)
+		return -1; /* not in 64-bit mode: the registers mean another ABI */
+	args[0] = r->rdi;
+	args[1] = r->rsi;
+	args[2] = r->rdx;
+	args[3] = r->r10;
+	args[4] = r->r8;
+	args[5] = r->r9;
+	return (long)r->orig_rax;
+}
+
 enum sc_abi arch_abi_of(uint32_t audit_arch)
 {
 	return audit_arch == AUDIT_ARCH_I386 ? ABI_I386 : ABI_NATIVE;
@@ -113,10 +126,11 @@ static void emit_rip_insn(struct emitter *e, const uint8_t *prefix, size_t n,
 void arch_tramp_slot_code(uint8_t out[ARCH_TRAMP_SLOT_SIZE], uint64_t code_addr,
 			  uint64_t data_addr)
 {
-	/* syscall; save rax; reload every register the syscall or its setup
-	 * clobbered; jump back. The flags survive: sysret restores rflags
-	 * from r11, which the syscall instruction loaded from rflags. */
-	static const uint8_t store_rax[] = { 0x48, 0x89, 0x05 };
+	/* syscall; reload every register the syscall or its setup clobbered
+	 * from the slot's data, which the program can read but not write;
+	 * jump back through that data. The flags survive: sysret restores
+	 * rflags from r11, which the syscall instruction loaded from rflags.
+	 * Nothing is stored: the data page is read-only to the program. */
 	static const uint8_t loads[][3] = {
 		{ 0x48, 0x8b, 0x05 }, /* mov rax, [rip+d] */
 		{ 0x48, 0x8b, 0x0d }, /* mov rcx, [rip+d] */
@@ -130,20 +144,19 @@ void arch_tramp_slot_code(uint8_t out[ARCH_TRAMP_SLOT_SIZE], uint64_t code_addr,
 
 	memset(out, 0xcc, ARCH_TRAMP_SLOT_SIZE);
 	emit_bytes(&e, arch_syscall_insn, sizeof(arch_syscall_insn));
-	emit_rip_insn(&e, store_rax, sizeof(store_rax), data_addr);
 	for (size_t i = 0; i < sizeof(loads) / sizeof(loads[0]); i++)
-		emit_rip_insn(&e, loads[i], 3, data_addr + 8 * (i + 1));
-	emit_rip_insn(&e, jmp_ind, sizeof(jmp_ind), data_addr + 56);
+		emit_rip_insn(&e, loads[i], 3, data_addr + 8 * i);
+	emit_rip_insn(&e, jmp_ind, sizeof(jmp_ind), data_addr + 48);
 }
 
 void arch_tramp_slot_data(uint64_t data[8], const arch_regs *saved)
 {
-	data[0] = 0;
-	data[1] = saved->rax;
-	data[2] = saved->rcx;
-	data[3] = saved->rdx;
-	data[4] = saved->rsi;
-	data[5] = saved->rdi;
-	data[6] = saved->r11;
-	data[7] = saved->rip;
+	data[0] = saved->rax;
+	data[1] = saved->rcx;
+	data[2] = saved->rdx;
+	data[3] = saved->rsi;
+	data[4] = saved->rdi;
+	data[5] = saved->r11;
+	data[6] = saved->rip;
+	data[7] = 0;
 }

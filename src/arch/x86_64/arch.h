@@ -37,18 +37,11 @@ extern const uint8_t arch_syscall_insn[ARCH_SYSCALL_INSN_LEN];
  * int $0x80 or sysenter. */
 bool arch_is_syscall_insn(const uint8_t insn[ARCH_SYSCALL_INSN_LEN]);
 
-/* The trampoline: a region emt maps once into each address space. Its
- * first half holds code (one 64-byte slot per thread), its second half
- * data (one 64-byte slot per thread). Slot 0's code is a bare `syscall`
- * used for single-stepped remote calls. */
-#define ARCH_TRAMP_SIZE 65536ull
-#define ARCH_TRAMP_CODE_SIZE (ARCH_TRAMP_SIZE / 2)
+/* A trampoline slot: the code a thread runs to make emt's call and come
+ * back to where it was by itself (one per thread), and its data, the
+ * registers to restore and where to return. */
 #define ARCH_TRAMP_SLOT_SIZE 64u
-#define ARCH_TRAMP_SLOTS (ARCH_TRAMP_CODE_SIZE / ARCH_TRAMP_SLOT_SIZE)
-/* Where emt asks for the trampoline: above the ASan shadow, below the
- * usual mmap base and far from PIE load addresses, so the launch-mode
- * seccomp filter can exempt calls made from it. */
-#define ARCH_TRAMP_FIXED_ADDR 0x6e6d74000000ull
+#define ARCH_TRAMP_DATA_SIZE 64u
 
 static inline uint64_t arch_pc(const arch_regs *r) { return r->rip; }
 static inline void arch_set_pc(arch_regs *r, uint64_t pc) { r->rip = pc; }
@@ -66,6 +59,9 @@ void arch_setup_tramp_call(arch_regs *r, long nr, uint64_t a0, uint64_t a1,
 /* Replace the argument in register slot `slot` of a call of that ABI r is
  * stopped in (entry or seccomp stop). */
 void arch_set_syscall_arg(arch_regs *r, enum sc_abi abi, int slot, uint64_t value);
+/* At a syscall-entry or seccomp stop of a native call: its number, and
+ * its arguments as they stand in the registers; -1 for another ABI. */
+long arch_native_call(const arch_regs *r, uint64_t args[6]);
 /* The ABI of a call from the AUDIT_ARCH_* a syscall stop reports. */
 enum sc_abi arch_abi_of(uint32_t audit_arch);
 /* Skip the syscall r is stopped at, making it return ret. */
@@ -82,7 +78,5 @@ void arch_tramp_slot_code(uint8_t out[ARCH_TRAMP_SLOT_SIZE], uint64_t code_addr,
 /* Fill the data slot for a thread stopped with regs saved, so the slot
  * code restores it after its syscall and jumps back to saved->rip. */
 void arch_tramp_slot_data(uint64_t data[8], const arch_regs *saved);
-/* Offset in the data slot where the slot code stores the syscall result. */
-#define ARCH_TRAMP_RESULT_OFFSET 0
 
 #endif

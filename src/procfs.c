@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * /proc/PID parsing. The kernel escapes a newline in a path as "\012"
+ * (show_map_vma -> seq_file_path), so one line is one mapping: read it
+ * whole with getline, or a long path would be cut into lines the program
+ * wrote.
+ */
+#include "procfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+int procfs_maps_open(struct maps_reader *r, pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	r->line = NULL;
+	r->cap = 0;
+	r->f = fopen(path, "re");
+	return r->f ? 0 : -errno;
+}
+
+static int perms_prot(const char *perms)
+{
+	return (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+	       (perms[2] == 'x' ? PROT_EXEC : 0);
+}
+
+/* "start-end perms offset major:minor inode   path" */
+static bool parse_line(char *line, struct maps_entry *e)
+{
+	unsigned int major, minor;
+	char perms[5];
+	int path_at = 0;
+
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 " %n",
+		   &e->start, &e->end, perms, &e->offset, &major, &minor, &e->ino,
+		   &path_at) < 7 || strlen(perms) != 4 || e->end <= e->start)
+		return false;
+	e->prot = perms_prot(perms);
+	e->shared = perms[3] == 's';
+	e->dev = makedev(major, minor);
+	line[strcspn(line, "\n")] = '\0';
+	e->path = path_at ? line + path_at : "";
+	return true;
+}
+
+bool procfs_maps_next(struct maps_reader *r, struct maps_entry *e)
+{
+	if (!r->f || getline(&r->line, &r->cap, r->f) < 0)
+		return false;
+	return parse_line(r->line, e);
+}
+
+void procfs_maps_close(struct maps_reader *r)
+{
+	if (r->f)
+		fclose(r->f);
+	free(r->line);
+	r->f = NULL;
+	r->line = NULL;
+}
+
+int procfs_maps_find(pid_t pid, uint64_t addr, struct maps_entry *e,
+		     char *path, size_t path_size)
+{
+	struct maps_reader r;
+	int rc = procfs_maps_open(&r, pid);
+
+	if (rc)
+		return rc;
+	rc = -ENOENT;
+	while (procfs_maps_next(&r, e)) {
+		if (addr < e->start || addr >= e->end)
+			continue;
+		if (path && path_size)
+			snprintf(path, path_size, "%s", e->path);
+		e->path = path ? path : "";
+		rc = 0;
+		break;
+	}
+	procfs_maps_close(&r);
+	return rc;
+}
+
+uint64_t procfs_auxv(pid_t pid, uint64_t type)
+{
+	uint64_t pair[2], value = 0;
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/auxv", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	while (read(fd, pair, sizeof(pair)) == sizeof(pair) && pair[0] != 0) {
+		if (pair[0] == type) {
+			value = pair[1];
+			break;
+		}
+	}
+	close(fd);
+	return value;
+}
+
+long procfs_status_field(pid_t pid, const char *name)
+{
+	size_t len = strlen(name);
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	long value = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (getline(&line, &cap, f) > 0) {
+		if (strncmp(line, name, len) == 0 && line[len] == ':') {
+			value = strtol(line + len + 1, NULL, 10);
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	return value;
+}
+
+char procfs_state(pid_t pid)
+{
+	char path[64], buf[512], *close_paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The command name may hold ") ": the state follows the last one. */
+	close_paren = strrchr(buf, ')');
+	return close_paren && close_paren[1] == ' ' ? close_paren[2] : 0;
+}
