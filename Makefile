@@ -62,7 +62,11 @@ $(O)/demo/%: demo/%.c
 # their behaviour natively is the reference.
 $(O)/tests/victims/%: tests/victims/%.c $(wildcard tests/victims/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) -O1 -pthread -o $@ $< -ldl
+	$(CC) $(CFLAGS_BASE) -O1 -pthread -o $@ $< -ldl $(VICTIM_LDFLAGS)
+
+# Victims whose memory is writable and executable from execve on.
+$(O)/tests/victims/exec_stack: VICTIM_LDFLAGS := -z execstack
+$(O)/tests/victims/exec_rwx: VICTIM_LDFLAGS := -Wl,--no-warn-rwx-segments
 
 $(O)/tests/unit/%: tests/unit/%.c $(O)/libemt.a
 	@mkdir -p $(dir $@)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "procfs.h"
 
 #define ATTACH_OPTIONS                                                         \
 	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |    \
@@ -84,51 +85,6 @@ static void settle_thread(struct emt_monitor *mon, struct thread *t)
 	}
 }
 
-static uint64_t parse_maps_line(const char *line, uint64_t *end, int *prot,
-				bool *special)
-{
-	unsigned long lo, hi;
-	char perms[8] = "";
-
-	if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3)
-		return 0;
-	*end = hi;
-	*prot = (perms[0] == 'r' ? PROT_READ : 0) |
-		(perms[1] == 'w' ? PROT_WRITE : 0) |
-		(perms[2] == 'x' ? PROT_EXEC : 0);
-	*special = strstr(line, "[vsyscall]") || strstr(line, "[vdso]");
-	return lo;
-}
-
-/* W+X pages mapped before emt came: arm them like a new W+X mapping. */
-static void arm_existing(struct emt_monitor *mon, struct thread *t)
-{
-	char path[64], line[4096];
-	struct region_attr attr = { .origin = EMT_ORIGIN_WX_MAP };
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", t->proc->pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		uint64_t end = 0, start;
-		int prot = 0;
-		bool special = false;
-
-		start = parse_maps_line(line, &end, &prot, &special);
-		if (!end || special || (prot & (PROT_WRITE | PROT_EXEC)) !=
-					       (PROT_WRITE | PROT_EXEC))
-			continue;
-		if (inject_mprotect(mon, t, start, end - start, prot_armed(prot)))
-			continue;
-		attr.asked = (uint8_t)prot;
-		attr.granted = (uint8_t)prot_armed(prot);
-		regions_set(&t->proc->mm->map, start, end, &attr);
-	}
-	fclose(f);
-}
-
 static void resume_settled(struct emt_monitor *mon, struct thread *t)
 {
 	if (WIFSTOPPED(t->stop_status) && (t->stop_status >> 16) == PTRACE_EVENT_STOP &&
@@ -172,6 +128,7 @@ int tracee_attach(struct emt_monitor *mon)
 	}
 	mon->main_pid = pid;
 	mon->syscall_mode = true;
+	mon->since_ns = procfs_start_ns(pid);
 	rc = seize_tasks(mon, p);
 	if (rc < 0)
 		return rc;
@@ -187,7 +144,8 @@ int tracee_attach(struct emt_monitor *mon)
 	if (!leader)
 		return -ESRCH;
 	tramp_create(mon, leader);
-	arm_existing(mon, leader);
+	written_scan_fds(mon, p->pid);
+	sweep(mon, leader, true);
 	event_process(mon, p->pid, 0, EMT_PROCESS_START, 0);
 	for_each_thread(mon, t)
 		if (t->state == THREAD_STOPPED)

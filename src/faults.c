@@ -12,6 +12,7 @@
 #include <sys/ptrace.h>
 
 #include "internal.h"
+#include "procfs.h"
 
 struct fault {
 	siginfo_t si;
@@ -241,10 +242,34 @@ bool faults_on_tracked(const struct thread *t, const siginfo_t *si)
 	       regions_find(&t->proc->mm->map, (uint64_t)(uintptr_t)si->si_addr);
 }
 
+/* A fault below a tracked stack, in pages the kernel has added to it
+ * since emt armed it: they have the protection emt gave the stack, and
+ * are tracked like it. */
+static void follow_growth(struct thread *t, const siginfo_t *si)
+{
+	struct region_map *map = &t->proc->mm->map;
+	uint64_t addr = (uint64_t)(uintptr_t)si->si_addr;
+	const struct region *r;
+	struct region_attr attr;
+	struct maps_entry e;
+
+	if (si->si_signo != SIGSEGV || si->si_code != SEGV_ACCERR ||
+	    regions_find(map, addr))
+		return;
+	r = regions_next(map, addr);
+	if (!r || !(r->attr.flags & REGION_GROWSDOWN) ||
+	    procfs_maps_find(t->proc->pid, addr, &e, NULL, 0) ||
+	    e.end < r->start || e.start > addr)
+		return;
+	attr = r->attr;
+	regions_set(map, e.start, r->start, &attr);
+}
+
 static bool classify(struct thread *t, const siginfo_t *si, struct fault *f)
 {
 	const struct region *r;
 
+	follow_growth(t, si);
 	f->si = *si;
 	if (!faults_on_tracked(t, si))
 		return false;

@@ -9,6 +9,7 @@
  * stop in emt too (tramp.c says why).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
@@ -23,6 +24,33 @@
 #include "internal.h"
 
 #define TRACE SCMP_ACT_TRACE(0)
+
+/* Opens that can change a file (write access, O_TRUNC): written.c keeps
+ * the files a traced process could write. */
+static int add_open_rules(scmp_filter_ctx ctx)
+{
+	static const struct scmp_arg_cmp flags_of[3][3] = {
+		{ SCMP_A1(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_WRONLY),
+		  SCMP_A1(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDWR),
+		  SCMP_A1(SCMP_CMP_MASKED_EQ, O_TRUNC, O_TRUNC) },
+		{ SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_WRONLY),
+		  SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDWR),
+		  SCMP_A2(SCMP_CMP_MASKED_EQ, O_TRUNC, O_TRUNC) },
+	};
+	static const struct { enum sc_op op; int arg; } by_flags[] = {
+		{ SC_OPEN, 0 }, { SC_OPENAT, 1 }, { SC_OPEN_BY_HANDLE_AT, 1 },
+	};
+	static const enum sc_op always[] = { SC_CREAT, SC_OPENAT2, SC_MEMFD_CREATE };
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(by_flags) / sizeof(by_flags[0]); i++)
+		for (int j = 0; j < 3; j++)
+			rc |= seccomp_rule_add(ctx, TRACE, (int)sysent_native_nr(by_flags[i].op),
+					       1, flags_of[by_flags[i].arg][j]);
+	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
+		rc |= seccomp_rule_add(ctx, TRACE, (int)sysent_native_nr(always[i]), 0);
+	return rc;
+}
 
 static int add_rules(scmp_filter_ctx ctx)
 {
@@ -46,6 +74,7 @@ static int add_rules(scmp_filter_ctx ctx)
 			       SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED,
 				       CLONE_UNTRACED));
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(clone3), 0);
+	rc |= add_open_rules(ctx);
 	/* A filter of the program's own could hide calls from emt: say so. */
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(seccomp), 0);
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(prctl), 1,

@@ -69,6 +69,7 @@ struct pending_call {
 	bool report;           /* emit a syscall event at exit */
 	bool has_file;         /* a file mapping: dev, ino name its file */
 	uint64_t dev, ino;
+	bool truncating;       /* an open with O_TRUNC (or creating) */
 };
 
 enum thread_state {
@@ -165,6 +166,8 @@ struct emt_monitor {
 	struct proc *procs;
 	int exit_status;
 	uint64_t n_captures, n_dropped, n_syscalls, n_faults, n_blind;
+	uint64_t since_ns;     /* when the traced program started (realtime) */
+	struct written_set *written; /* files traced processes could write */
 	struct evp_md_st *sha_md;      /* SHA-256, fetched once (capture.c) */
 	struct evp_md_ctx_st *sha_ctx;
 	sigset_t child_mask;   /* the caller's mask, for the program */
@@ -295,11 +298,36 @@ void memcalls_exit(struct emt_monitor *mon, struct thread *t,
 		   struct pending_call *c, int64_t ret, bool failed);
 bool proccalls_entry(struct emt_monitor *mon, struct thread *t,
 		     struct pending_call *c);
+bool filecalls_entry(struct emt_monitor *mon, struct thread *t,
+		     struct pending_call *c);
+void filecalls_exit(struct emt_monitor *mon, struct thread *t,
+		    struct pending_call *c, int64_t ret, bool failed);
+
+/* written.c: the files traced processes could write */
+bool written_has(const struct emt_monitor *mon, uint64_t dev, uint64_t ino);
+void written_add(struct emt_monitor *mon, uint64_t dev, uint64_t ino);
+/* Remember the file behind fd of pid if it is open for writing (or was
+ * truncated by the open). */
+void written_note_fd(struct emt_monitor *mon, pid_t pid, int fd, bool truncated);
+/* The same for every fd pid holds (at exec, at attach). */
+void written_scan_fds(struct emt_monitor *mon, pid_t pid);
+bool written_fd_writable(pid_t pid, int fd);
+void written_free(struct emt_monitor *mon);
 
 /* origin.c: whether an exec request is armed, and why */
 enum emt_origin origin_of_map(struct emt_monitor *mon, struct thread *t,
 			      const uint64_t *a);
 enum emt_origin origin_of_protect(struct emt_monitor *mon, const uint64_t *a);
+struct stat;
+/* Whether a file was modified after the traced program started. */
+bool origin_new_file(const struct emt_monitor *mon, const struct stat *st);
+/* Whether a mapping's path names memory written by a program (a memfd, a
+ * shm file, a deleted file). */
+bool origin_written_path(const char *path);
+
+/* sweep.c: arm what is executable without a call emt saw (after execve;
+ * when attaching, what was made before) */
+void sweep(struct emt_monitor *mon, struct thread *t, bool attaching);
 
 /* kwrite.c: buffers the kernel will write must not be read-only */
 bool kwrite_is_candidate(enum sc_op op);

@@ -171,6 +171,7 @@ int tracee_launch(struct emt_monitor *mon, const sigset_t *child_mask)
 	mon->syscall_mode = !filter;
 	if (!filter)
 		emt_log(mon, EMT_LOG_INFO, "no seccomp filter: stopping at every syscall");
+	mon->since_ns = emt_now_ns();
 	rc = fork_child(mon, filter ? &prog : NULL, child_mask);
 	filter_free(&prog);
 	return rc;

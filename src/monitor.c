@@ -246,6 +246,7 @@ static void *tracer_main(void *arg)
 	launch_settled(mon);
 	tasks_free_all(mon);
 	capture_free(mon);
+	written_free(mon);
 	if (mon->wake_pid > 0) {
 		kill(mon->wake_pid, SIGKILL);
 		waitpid(mon->wake_pid, NULL, __WALL);

@@ -3,62 +3,61 @@
  * Which executable requests emt arms. W+X requests always; unless only
  * W+X is wanted, also memory that becomes executable after the process
  * could write it: an mprotect adding PROT_EXEC, an anonymous exec mapping,
- * an exec mapping of a memfd, of a shm/tmpfs file, of a deleted file or of
- * a file the process holds open for writing. Ordinary libraries and the
- * program itself are left alone unless EMT_OPT_TRACK_FILES.
+ * and an exec mapping of a file that may hold code written while traced:
+ * a memfd or any file without a name left (deleted, O_TMPFILE), a shm
+ * file, a file a traced process opened for writing, or a file modified
+ * since the traced program started. Ordinary libraries and the program
+ * itself are left alone unless EMT_OPT_TRACK_FILES.
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
 
-static bool fd_target(pid_t pid, int fd, char *buf, size_t size)
+static uint64_t ns_of(const struct timespec *ts)
 {
-	char path[64];
+	return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
+}
+
+/* File times come from a coarse clock that lags the real one by up to a
+ * tick: a file written after the start may look a few ms older than it
+ * is, never newer. So "after the start" is strict and loses only files
+ * written within a tick of it, which the traced program has not had the
+ * time to reach. */
+bool origin_new_file(const struct emt_monitor *mon, const struct stat *st)
+{
+	return written_has(mon, st->st_dev, st->st_ino) ||
+	       ns_of(&st->st_mtim) > mon->since_ns || ns_of(&st->st_ctim) > mon->since_ns;
+}
+
+bool origin_written_path(const char *path)
+{
+	size_t len = strlen(path);
+
+	return strncmp(path, "/memfd:", 7) == 0 || strncmp(path, "/dev/shm/", 9) == 0 ||
+	       (len > 10 && strcmp(path + len - 10, " (deleted)") == 0);
+}
+
+static bool written_file(struct emt_monitor *mon, pid_t pid, int fd)
+{
+	char path[64], target[4096];
+	struct stat st;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
-	n = readlink(path, buf, size - 1);
+	if (fd < 0 || stat(path, &st) < 0)
+		return false;
+	if (st.st_nlink == 0 || origin_new_file(mon, &st) || written_fd_writable(pid, fd))
+		return true;
+	n = readlink(path, target, sizeof(target) - 1);
 	if (n < 0)
 		return false;
-	buf[n] = '\0';
-	return true;
-}
-
-/* O_WRONLY or O_RDWR in the "flags:" line of /proc/PID/fdinfo/FD (octal). */
-static bool fd_writable(pid_t pid, int fd)
-{
-	char path[64], line[128];
-	unsigned int flags = 0;
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "flags: %o", &flags) == 1;
-	fclose(f);
-	return found && (flags & O_ACCMODE) != O_RDONLY;
-}
-
-static bool written_file(pid_t pid, int fd)
-{
-	char target[4096];
-	size_t len;
-
-	if (!fd_target(pid, fd, target, sizeof(target)))
-		return false;
-	len = strlen(target);
-	if (strncmp(target, "/memfd:", 7) == 0 || strncmp(target, "/dev/shm/", 9) == 0)
-		return true;
-	if (len > 10 && strcmp(target + len - 10, " (deleted)") == 0)
-		return true;
-	return fd_writable(pid, fd);
+	target[n] = '\0';
+	return origin_written_path(target);
 }
 
 enum emt_origin origin_of_map(struct emt_monitor *mon, struct thread *t,
@@ -72,8 +71,8 @@ enum emt_origin origin_of_map(struct emt_monitor *mon, struct thread *t,
 		return EMT_ORIGIN_NONE;
 	if ((flags & MAP_ANONYMOUS) || (mon->opts.flags & EMT_OPT_TRACK_FILES))
 		return EMT_ORIGIN_EXEC_MAP;
-	return written_file(t->proc->pid, (int)a[4]) ? EMT_ORIGIN_EXEC_MAP
-						      : EMT_ORIGIN_NONE;
+	return written_file(mon, t->proc->pid, (int)a[4]) ? EMT_ORIGIN_EXEC_MAP
+							  : EMT_ORIGIN_NONE;
 }
 
 enum emt_origin origin_of_protect(struct emt_monitor *mon, const uint64_t *a)

@@ -133,22 +133,64 @@ long procfs_status_field(pid_t pid, const char *name)
 	return value;
 }
 
-char procfs_state(pid_t pid)
+/* The fields of /proc/PID/stat from the state on (field 3), in buf. */
+static const char *stat_fields(pid_t pid, char *buf, size_t size)
 {
-	char path[64], buf[512], *close_paren;
+	char path[64], *close_paren;
 	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return NULL;
 	buf[n] = '\0';
 	/* The command name may hold ") ": the state follows the last one. */
 	close_paren = strrchr(buf, ')');
-	return close_paren && close_paren[1] == ' ' ? close_paren[2] : 0;
+	return close_paren && close_paren[1] == ' ' ? close_paren + 2 : NULL;
+}
+
+char procfs_state(pid_t pid)
+{
+	char buf[1024];
+	const char *f = stat_fields(pid, buf, sizeof(buf));
+
+	return f ? f[0] : 0;
+}
+
+static uint64_t boot_time_s(void)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned long long btime = 0;
+	FILE *f = fopen("/proc/stat", "re");
+
+	if (!f)
+		return 0;
+	while (getline(&line, &cap, f) > 0 && sscanf(line, "btime %llu", &btime) != 1)
+		;
+	free(line);
+	fclose(f);
+	return btime;
+}
+
+uint64_t procfs_start_ns(pid_t pid)
+{
+	char buf[1024];
+	const char *f = stat_fields(pid, buf, sizeof(buf));
+	unsigned long long ticks;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	/* starttime is field 22, the 20th from the state. */
+	for (int i = 0; f && i < 19; i++) {
+		f = strchr(f, ' ');
+		f = f ? f + 1 : NULL;
+	}
+	if (!f || sscanf(f, "%llu", &ticks) != 1 || hz <= 0)
+		return 0;
+	return boot_time_s() * 1000000000ull + ticks * (1000000000ull / (uint64_t)hz);
 }

@@ -49,6 +49,9 @@ uint64_t procfs_auxv(pid_t pid, uint64_t type);
  * TracerPid...), or -1. */
 long procfs_status_field(pid_t pid, const char *name);
 
+/* When the process started, in CLOCK_REALTIME ns; 0 if unknown. */
+uint64_t procfs_start_ns(pid_t pid);
+
 /* The state letter of /proc/PID/stat, 0 when the process is gone. */
 char procfs_state(pid_t pid);
 

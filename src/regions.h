@@ -25,7 +25,14 @@ struct region_attr {
 	uint8_t origin;   /* enum emt_origin */
 	uint32_t seq;     /* captures of these pages so far */
 	uint64_t writer;  /* page of another view that last wrote them, or 0 */
+	uint16_t written_by; /* enum sc_op of the call through which the
+				kernel last wrote them, or 0 */
+	uint8_t flags;    /* REGION_* */
 };
+
+/* The mapping grows down (a stack): pages the kernel adds below the
+ * tracked ones get the protection emt gave it. */
+#define REGION_GROWSDOWN 1u
 
 /* Field by field: the struct has padding, memcmp would read it. Every
  * field added to region_attr is compared here. */
@@ -34,7 +41,8 @@ static inline bool region_attr_eq(const struct region_attr *a,
 {
 	return a->asked == b->asked && a->granted == b->granted &&
 	       a->origin == b->origin && a->seq == b->seq &&
-	       a->writer == b->writer;
+	       a->writer == b->writer && a->written_by == b->written_by &&
+	       a->flags == b->flags;
 }
 
 struct region {

@@ -187,8 +187,11 @@ static void on_exec(struct emt_monitor *mon, struct thread *t)
 	event_process(mon, p->pid, p->parent, EMT_PROCESS_EXECVE, 0);
 	if (p->pid == mon->main_pid && !mon->main_exec_seen)
 		read_exec_report(mon);
-	if (!p->passive)
+	if (!p->passive) {
+		written_scan_fds(mon, p->pid);
 		tramp_create(mon, t);
+		sweep(mon, t, false);
+	}
 	thread_resume(mon, t, 0);
 }
 

@@ -34,7 +34,10 @@ void syscalls_commit(struct emt_monitor *mon, struct thread *t, int64_t ret)
 {
 	struct pending_call *c = &t->call;
 
-	memcalls_exit(mon, t, c, ret, is_error(ret));
+	if (sysent_group(c->op) == SCG_OPEN)
+		filecalls_exit(mon, t, c, ret, is_error(ret));
+	else
+		memcalls_exit(mon, t, c, ret, is_error(ret));
 	if (c->report)
 		report_call(mon, t, ret);
 	c->op = SC_NONE;
@@ -93,6 +96,20 @@ static void refuse_foreign(struct emt_monitor *mon, struct thread *t,
 		    sc->abi == ABI_I386 ? "i386" : "x32", sc->nr);
 }
 
+/* Let the part that owns the call decide; true when its exit must be
+ * seen. */
+static bool entry(struct emt_monitor *mon, struct thread *t, struct pending_call *c)
+{
+	switch (sysent_group(c->op)) {
+	case SCG_MEMORY:
+		return memcalls_entry(mon, t, c);
+	case SCG_OPEN:
+		return filecalls_entry(mon, t, c);
+	default:
+		return proccalls_entry(mon, t, c);
+	}
+}
+
 static void on_entry(struct emt_monitor *mon, struct thread *t,
 		     const struct sc_call *sc)
 {
@@ -104,7 +121,7 @@ static void on_entry(struct emt_monitor *mon, struct thread *t,
 		c->op = SC_NONE;
 		return;
 	}
-	if (!memcalls_entry(mon, t, c))
+	if (!entry(mon, t, c))
 		c->op = SC_NONE; /* nothing to commit: no exit stop needed */
 	else
 		mon->n_syscalls++;

@@ -39,6 +39,29 @@ enum sc_op {
 	SC_COUNT
 };
 
+/* What part of emt a call concerns (the groups of enum sc_op). */
+enum sc_group {
+	SCG_NONE, SCG_MEMORY, SCG_PROCESS, SCG_OPEN, SCG_FILE_WRITE,
+	SCG_BUFFER_WRITE, SCG_ASYNC, SCG_FOREIGN,
+};
+
+static inline enum sc_group sysent_group(enum sc_op op)
+{
+	if (op >= SC_MMAP && op <= SC_SHMDT)
+		return SCG_MEMORY;
+	if (op >= SC_CLONE && op <= SC_PRLIMIT64)
+		return SCG_PROCESS;
+	if (op >= SC_OPEN && op <= SC_MEMFD_CREATE)
+		return SCG_OPEN;
+	if (op >= SC_WRITE && op <= SC_PROCESS_VM_WRITEV)
+		return SCG_FILE_WRITE;
+	if (op >= SC_READ && op <= SC_RECVMSG)
+		return SCG_BUFFER_WRITE;
+	if (op >= SC_USERFAULTFD && op <= SC_IO_URING_REGISTER)
+		return SCG_ASYNC;
+	return op == SC_FOREIGN ? SCG_FOREIGN : SCG_NONE;
+}
+
 /* The ABI a call was made with. */
 enum sc_abi { ABI_NATIVE = 0, ABI_I386 = 1, ABI_X32 = 2, ABI_COUNT };
 

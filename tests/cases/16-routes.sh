@@ -2,6 +2,11 @@
 # Routes to executable code a hostile program may take: each one is
 # captured with its bytes, or reported as a blind event; never silence.
 
+# A victim whose announcements say everything emt must report.
+t_route() {
+	victim_case -c --only-announced -c --exit-code=0 "$@"
+}
+
 # emt's own trampoline, attacked: used as a gadget, its data written,
 # unmapped, replaced, protected, emptied. Every run is still captured.
 t_tramp() {
@@ -14,3 +19,29 @@ register "trampoline unmapped: moved, captures go on" t_tramp unmap
 register "trampoline replaced with MAP_FIXED: moved" t_tramp fixed
 register "trampoline mprotect: ENOMEM as natively" t_tramp protect
 register "trampoline emptied with MADV_DONTNEED: mended" t_tramp discard
+
+# Calls of the i386 ABI from a 64-bit program: interpreted, or refused
+# and reported.
+t_i386() {
+	victim_case -c --only-announced -c --exit-code=0 abi_i386 "$1"
+}
+
+register "i386 mmap2 W+X (int \$0x80): armed, captured" t_i386 mmap2
+register "i386 mprotect W+X (int \$0x80): armed, captured" t_i386 mprotect
+register "i386 old mmap: refused, blind" t_i386 oldmmap
+
+# Memory executable from execve on, with no call asking for it.
+register "executable stack (-z execstack), grown: captured" t_route exec_stack
+register "RWX PT_LOAD segment: captured" t_route exec_rwx
+
+# The second stage runs from a copy of the program written while traced;
+# its other code pages are captured too, so only the announced one is
+# checked exactly.
+t_exec_copy() {
+	victim_case -c --exit-code=0 exec_memfd "$1"
+}
+
+register "fexecve of a memfd copy: its code captured" t_exec_copy memfd
+register "execve of a file written while traced: captured" t_exec_copy file
+register "code written to a file, mapped R-X private: captured" t_route file_code private
+register "code written to a file, mapped R-X shared: captured" t_route file_code shared
