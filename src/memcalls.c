@@ -5,9 +5,13 @@
  * call really did.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/statvfs.h>
 
 #include "internal.h"
+#include "procfs.h"
 
 #define PROT_MASK (PROT_READ | PROT_WRITE | PROT_EXEC)
 
@@ -18,30 +22,78 @@ static bool overlaps(const struct mm_space *mm, uint64_t start, uint64_t len)
 	return r && len && r->start < EMT_PAGE_UP(start + len);
 }
 
-/* Make the kernel grant what the program asked without PROT_EXEC. */
-static void arm_call(struct thread *t, struct pending_call *c, enum emt_origin origin)
+static bool noexec_path(const char *path)
+{
+	struct statvfs sv;
+
+	return statvfs(path, &sv) == 0 && (sv.f_flag & ST_NOEXEC);
+}
+
+/* A file on a noexec mount never gets PROT_EXEC from READ_IMPLIES_EXEC
+ * (do_mmap; mprotect through VM_MAYEXEC). */
+static bool noexec_file(const struct thread *t, const struct pending_call *c)
+{
+	const uint64_t *a = c->sc.args;
+	struct maps_entry e;
+	char path[4096];
+
+	if (c->op == SC_MMAP) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", t->proc->pid, (int)a[4]);
+		return !(a[3] & MAP_ANONYMOUS) && noexec_path(path);
+	}
+	return procfs_maps_find(t->proc->pid, a[0], &e, path, sizeof(path)) == 0 &&
+	       path[0] == '/' && noexec_path(path);
+}
+
+/* The protection the kernel would apply natively: what was asked, plus
+ * PROT_EXEC for readable memory under READ_IMPLIES_EXEC (emulated by emt,
+ * proccalls.c). */
+static int effective_prot(const struct thread *t, const struct pending_call *c)
+{
+	int prot = (int)(c->sc.args[2] & PROT_MASK);
+
+	if (!t->read_implies_exec || !(prot & PROT_READ) || (prot & PROT_EXEC) ||
+	    noexec_file(t, c))
+		return prot;
+	return prot | PROT_EXEC;
+}
+
+/* Give the kernel what was decided: c->granted, beside the bits of prot
+ * that are no protection (PROT_GROWSDOWN...). */
+static void grant(struct thread *t, struct pending_call *c)
 {
 	uint64_t prot = c->sc.args[2];
 
-	c->asked = (int)(prot & PROT_MASK);
+	if ((int)(prot & PROT_MASK) == c->granted)
+		return;
+	if (syscalls_rewrite_arg(t, &c->sc, 2, (prot & ~(uint64_t)PROT_MASK) |
+					       (uint64_t)c->granted))
+		c->granted = (int)(prot & PROT_MASK); /* nothing to enforce */
+}
+
+/* Make the kernel grant what the program asked without PROT_EXEC. */
+static void arm_call(struct pending_call *c, enum emt_origin origin)
+{
 	c->granted = prot_armed(c->asked);
 	c->origin = (uint8_t)origin;
 	c->report = true;
-	if (syscalls_rewrite_arg(t, &c->sc, 2, prot & ~(uint64_t)PROT_EXEC))
-		c->granted = c->asked; /* could not rewrite: nothing to enforce */
 }
 
 static bool mmap_entry(struct emt_monitor *mon, struct thread *t,
 		       struct pending_call *c)
 {
-	const uint64_t *a = c->sc.args;
-	enum emt_origin origin = origin_of_map(mon, t, a);
+	uint64_t a[6];
+	enum emt_origin origin;
 
+	memcpy(a, c->sc.args, sizeof(a));
+	a[2] = (uint64_t)c->asked;
+	origin = origin_of_map(mon, t, a);
 	if (origin != EMT_ORIGIN_NONE)
-		arm_call(t, c, origin);
+		arm_call(c, origin);
+	grant(t, c);
 	if (!(a[3] & MAP_ANONYMOUS) && (origin != EMT_ORIGIN_NONE || (a[3] & MAP_SHARED)))
 		c->has_file = alias_file_of(t->proc->pid, (int)a[4], &c->dev, &c->ino);
-	c->report |= (a[2] & PROT_EXEC) != 0;
+	c->report |= (c->asked & PROT_EXEC) != 0;
 	return c->report || c->has_file ||
 	       ((a[3] & MAP_FIXED) && overlaps(t->proc->mm, a[0], a[1]));
 }
@@ -49,12 +101,16 @@ static bool mmap_entry(struct emt_monitor *mon, struct thread *t,
 static bool mprotect_entry(struct emt_monitor *mon, struct thread *t,
 			   struct pending_call *c)
 {
-	const uint64_t *a = c->sc.args;
-	enum emt_origin origin = origin_of_protect(mon, a);
+	uint64_t a[6];
+	enum emt_origin origin;
 
+	memcpy(a, c->sc.args, sizeof(a));
+	a[2] = (uint64_t)c->asked;
+	origin = origin_of_protect(mon, a);
 	if (origin != EMT_ORIGIN_NONE)
-		arm_call(t, c, origin);
-	c->report |= overlaps(t->proc->mm, a[0], a[1]) || (a[2] & PROT_EXEC);
+		arm_call(c, origin);
+	grant(t, c);
+	c->report |= overlaps(t->proc->mm, a[0], a[1]) || (c->asked & PROT_EXEC);
 	return c->report;
 }
 
@@ -119,10 +175,9 @@ static bool detour(struct emt_monitor *mon, struct thread *t,
 static bool decide(struct emt_monitor *mon, struct thread *t,
 		   struct pending_call *c)
 {
-	struct mm_space *mm = t->proc->mm;
 
 	/* Unless armed below, the kernel applies exactly what is asked. */
-	c->asked = c->granted = (int)(c->sc.args[2] & PROT_MASK);
+	c->asked = c->granted = effective_prot(t, c);
 	switch (c->op) {
 	case SC_MMAP:
 		return mmap_entry(mon, t, c);
@@ -133,8 +188,10 @@ static bool decide(struct emt_monitor *mon, struct thread *t,
 	case SC_MREMAP:
 		return unmap_entry(t, c);
 	case SC_BRK:
+		/* Always seen to the end: the break is known when
+		 * READ_IMPLIES_EXEC makes the heap executable. */
 		c->asked = c->granted = 0;
-		return !regions_empty(&mm->map);
+		return true;
 	default:
 		return false;
 	}
@@ -172,14 +229,16 @@ static void track_range(struct region_map *map, uint64_t start, uint64_t end,
 
 	regions_update(map, start, end, set_asked, (void *)c);
 	while (at < end) {
+		/* Copied: a region pointer dies with the next change. */
 		const struct region *r = regions_next(map, at);
-		uint64_t gap_end = (r && r->start < end) ? r->start : end;
+		uint64_t next = r ? r->start : end, next_end = r ? r->end : end;
+		uint64_t gap_end = next < end ? next : end;
 
 		if (gap_end > at && c->granted != c->asked)
 			regions_set(map, at, gap_end, &fresh);
-		if (!r || r->start >= end)
+		if (!r || next >= end)
 			break;
-		at = r->end;
+		at = next_end;
 	}
 }
 
@@ -203,10 +262,20 @@ static void commit_mmap(struct mm_space *mm, const struct pending_call *c,
 	}
 }
 
-static void commit_brk(struct mm_space *mm, uint64_t brk)
+/* The heap shrank, or grew; under READ_IMPLIES_EXEC the kernel would
+ * have made the new pages executable (VM_DATA_DEFAULT_FLAGS): they are
+ * W+X the program never asked for in a call, and armed. */
+static void commit_brk(struct thread *t, uint64_t brk)
 {
+	struct mm_space *mm = t->proc->mm;
+	struct region_attr attr = { .asked = PROT_READ | PROT_WRITE | PROT_EXEC,
+				    .granted = PROT_READ | PROT_WRITE,
+				    .origin = EMT_ORIGIN_WX_MAP };
+
 	if (mm->brk && brk < mm->brk)
 		regions_remove(&mm->map, brk, mm->brk);
+	if (mm->brk && brk > mm->brk && t->read_implies_exec)
+		regions_set(&mm->map, mm->brk, brk, &attr);
 	mm->brk = brk;
 }
 
@@ -245,7 +314,7 @@ void memcalls_exit(struct emt_monitor *mon, struct thread *t,
 	(void)mon;
 	/* brk "fails" by returning the old break, which is still news. */
 	if (c->op == SC_BRK)
-		commit_brk(t->proc->mm, (uint64_t)ret);
+		commit_brk(t, (uint64_t)ret);
 	else if (!failed)
 		commit_success(t->proc->mm, c, (uint64_t)ret);
 }

@@ -1,16 +1,33 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Region map as a sorted array of runs. Every modification goes through
- * splice(), which replaces what lies in one page range by a given sorted
- * list, and then merges equal neighbours around the change so the array
- * stays minimal. Capacity is always reserved before the first byte moves,
- * so -ENOMEM leaves the map exactly as it was.
+ * Region map as a persistent treap: a binary search tree on region start
+ * whose nodes also obey a heap order on random priorities, which keeps its
+ * depth O(log n) whatever order the regions come in.
+ *
+ * Nodes are reference counted, so a copy (fork) shares the root and costs
+ * O(1). A node that anything besides the map being edited can reach (its
+ * refs > 1, or it hangs below such a node) is never changed: the edit
+ * takes a copy instead. Nodes the map holds alone are relinked in place,
+ * so a map nobody shares pays no copying at all. Every change is one edit:
+ *
+ *   1. read the window: the regions touching [s, e], whole, in order;
+ *   2. allocate everything: the nodes of the result, and one copy for
+ *      each shared node the splits of step 4 can meet (counted on their
+ *      search paths);
+ *   3. compute the regions that replace the window, merging equal
+ *      neighbours (regions_update's fn runs here, on the unchanged map);
+ *   4. split the tree around the window, drop the window, and join
+ *      below + the new nodes + above.
+ *
+ * Only 1-2 can fail, and they change nothing, so -ENOMEM leaves the map as
+ * it was and fn uncalled. regions_move makes two edits, so it holds a
+ * reference to the old root meanwhile: the first edit then finds every
+ * node shared and copies, and a failing second edit just drops its copy.
  */
-#include "regions.h"
+#include "regions_node.h"
 
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 /*
  * The last page [2^64 - 4096, 2^64) cannot be described with an exclusive
@@ -18,6 +35,9 @@
  * anyway: no tracee can map it.
  */
 #define ADDR_LIMIT EMT_PAGE_DOWN(UINT64_MAX)
+
+/* Test-only: see regions_node.h. */
+void *(*regions_alloc_hook)(size_t size);
 
 /* Round [start, end) out to pages like mprotect/munmap round a length. */
 static bool round_range(uint64_t start, uint64_t end, uint64_t *s, uint64_t *e)
@@ -33,187 +53,448 @@ static uint64_t end_of(uint64_t addr, uint64_t len)
 	return len > UINT64_MAX - addr ? UINT64_MAX : addr + len;
 }
 
-static int reserve(struct region_map *map, size_t extra)
+/* Cut r down to [s, e); whether anything is left. */
+static bool clip(struct region *r, uint64_t s, uint64_t e)
 {
-	size_t need = map->n + extra, cap = map->cap ? map->cap : 16;
-	struct region *v;
+	if (r->start < s)
+		r->start = s;
+	if (r->end > e)
+		r->end = e;
+	return r->start < r->end;
+}
 
-	if (need <= map->cap)
-		return 0;
-	while (cap < need) {
-		if (cap > SIZE_MAX / 2 / sizeof(*v))
-			return -ENOMEM;
-		cap *= 2;
+static void *mem_alloc(size_t size)
+{
+	return regions_alloc_hook ? regions_alloc_hook(size) : malloc(size);
+}
+
+static struct region *alloc_regions(size_t n)
+{
+	if (n > SIZE_MAX / sizeof(struct region))
+		return NULL;
+	return mem_alloc(n * sizeof(struct region));
+}
+
+/* xorshift64*: cheap, and private to the map, so no shared state. */
+static uint32_t next_prio(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return (uint32_t)((*s * 0x2545F4914F6CDD1Dull) >> 32);
+}
+
+static struct region_node *node_get(struct region_node *n)
+{
+	if (n)
+		n->refs++;
+	return n;
+}
+
+/*
+ * Drop one reference to the tree at n and free the nodes nobody else
+ * uses. Without recursion, so that no shape can exhaust the stack: a left
+ * child that dies too is rotated above its parent, so the walk only ever
+ * goes right. A node met with refs == 0 is such a parent, already dead.
+ */
+static void tree_put(struct region_node *n)
+{
+	struct region_node *cur = n && --n->refs == 0 ? n : NULL;
+
+	while (cur) {
+		struct region_node *l = cur->kid[0], *next;
+
+		if (l && l->refs == 1) {
+			cur->kid[0] = l->kid[1];
+			l->kid[1] = cur;
+			l->refs = 0;
+			cur = l;
+			continue;
+		}
+		if (l)
+			l->refs--;
+		next = cur->kid[1];
+		free(cur);
+		cur = next && (next->refs == 0 || --next->refs == 0) ? next : NULL;
 	}
-	v = realloc(map->v, cap * sizeof(*v));
-	if (!v)
+}
+
+/* Point *root at n, releasing what it pointed at. */
+static void swap_root(struct region_node **root, struct region_node *n)
+{
+	struct region_node *old = *root;
+
+	*root = n;
+	tree_put(old);
+}
+
+/* The node of the first region ending after addr, or NULL. */
+static const struct region_node *first_ending_after(const struct region_node *t,
+						    uint64_t addr)
+{
+	const struct region_node *best = NULL;
+
+	while (t) {
+		if (t->reg.end > addr) {
+			best = t;
+			t = t->kid[0];
+		} else {
+			t = t->kid[1];
+		}
+	}
+	return best;
+}
+
+static bool overlaps(const struct region_node *t, uint64_t s, uint64_t e)
+{
+	const struct region_node *n = first_ending_after(t, s);
+
+	return n && n->reg.start < e;
+}
+
+/*
+ * Count (out NULL) or copy to out[*n...] the regions overlapping [lo, hi),
+ * in order. Recursion only on the left, at most the depth of the tree.
+ */
+static void collect(const struct region_node *t, uint64_t lo, uint64_t hi,
+		    struct region *out, size_t *n)
+{
+	while (t) {
+		if (t->reg.end <= lo) {
+			t = t->kid[1];
+		} else if (t->reg.start >= hi) {
+			t = t->kid[0];
+		} else {
+			collect(t->kid[0], lo, hi, out, n);
+			if (out)
+				out[*n] = t->reg;
+			(*n)++;
+			t = t->kid[1];
+		}
+	}
+}
+
+/* The regions of t overlapping [lo, hi) in a new array (NULL if none). */
+static int collect_array(const struct region_node *t, uint64_t lo, uint64_t hi,
+			 struct region **out, size_t *n)
+{
+	size_t count = 0;
+
+	*out = NULL;
+	*n = 0;
+	collect(t, lo, hi, NULL, &count);
+	if (!count)
+		return 0;
+	*out = alloc_regions(count);
+	if (!*out)
 		return -ENOMEM;
-	map->v = v;
-	map->cap = cap;
+	collect(t, lo, hi, *out, n);
 	return 0;
 }
 
-/* Index of the first region ending after addr (map->n if none). */
-static size_t first_ending_after(const struct region_map *map, uint64_t addr)
+/*
+ * How many nodes a split at key would copy: those on its search path from
+ * the first shared one down (the copy of a node shares its children, so
+ * they are shared by then). Splitting what is left of the tree at a higher
+ * key meets no shared node beyond those on its own path in the whole tree,
+ * so the counts of the two paths bound the copies of both splits.
+ */
+static size_t shared_on_path(const struct region_node *t, uint64_t key)
 {
-	size_t lo = 0, hi = map->n;
+	bool shared = false;
+	size_t n = 0;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (map->v[mid].end > addr)
-			hi = mid;
-		else
-			lo = mid + 1;
+	while (t) {
+		shared = shared || t->refs > 1;
+		n += shared;
+		t = t->kid[t->reg.start < key];
 	}
-	return lo;
-}
-
-/* Index of the first region starting at or after addr (map->n if none). */
-static size_t first_starting_from(const struct region_map *map, uint64_t addr)
-{
-	size_t lo = 0, hi = map->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (map->v[mid].start >= addr)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
-}
-
-static bool mergeable(const struct region *a, const struct region *b)
-{
-	return a->end == b->start && region_attr_eq(&a->attr, &b->attr);
+	return n;
 }
 
 /*
- * Merge equal neighbours among indices [lo, hi]. Only entries next to a
- * change can have become mergeable, so callers pass the changed span plus
- * one entry either side; the rest of the array is already minimal.
+ * Concatenate a and b (every region of a below every region of b), linking
+ * in place along a's right spine and b's left spine: only for step 4 of an
+ * edit, where split() has made those nodes the edit's own.
  */
-static void merge_span(struct region_map *map, size_t lo, size_t hi)
+static struct region_node *join(struct region_node *a, struct region_node *b)
 {
-	size_t w, r;
+	struct region_node *root = NULL, **link = &root;
 
-	if (map->n < 2 || lo >= map->n - 1)
-		return;
-	if (hi >= map->n)
-		hi = map->n - 1;
-	for (w = lo, r = lo + 1; r <= hi; r++) {
-		if (mergeable(&map->v[w], &map->v[r]))
-			map->v[w].end = map->v[r].end;
-		else
-			map->v[++w] = map->v[r];
+	while (a && b) {
+		if (a->prio >= b->prio) {
+			*link = a;
+			link = &a->kid[1];
+			a = a->kid[1];
+		} else {
+			*link = b;
+			link = &b->kid[0];
+			b = b->kid[0];
+		}
 	}
-	if (w == hi)
-		return;
-	memmove(&map->v[w + 1], &map->v[hi + 1],
-		(map->n - hi - 1) * sizeof(*map->v));
-	map->n -= hi - w;
+	*link = a ? a : b;
+	return root;
+}
+
+/* One change of [s, e), as described at the top of this file. */
+struct edit {
+	uint64_t s, e;
+	uint64_t lo_key, hi_key;  /* the window: regions starting in between */
+	struct region *win;       /* regions touching [s, e], whole */
+	size_t nwin;
+	struct region *out;       /* what replaces them, merged */
+	size_t nout;
+	struct region_node *pool; /* allocated in step 2, linked by kid[1] */
+	uint64_t *rng;
+};
+
+/* Release what the edit still holds: scratch space, unused nodes. */
+static void edit_end(struct edit *ed)
+{
+	while (ed->pool) {
+		struct region_node *n = ed->pool;
+
+		ed->pool = n->kid[1];
+		free(n);
+	}
+	free(ed->win);
+}
+
+static struct region_node *pool_take(struct edit *ed)
+{
+	struct region_node *n = ed->pool;
+
+	ed->pool = n->kid[1];
+	n->kid[0] = n->kid[1] = NULL;
+	n->refs = 1;
+	return n;
 }
 
 /*
- * Replace whatever is tracked in [s, e) by ins[0..nins), which must be
- * sorted and inside [s, e), then re-merge. The caller has reserved
- * nins + 1 free entries: trimming the regions that straddle s and e turns
- * at least one overlapped entry into at most two.
+ * A node of the new tree for t, taking over the caller's reference to t:
+ * t itself if nothing else holds it, else a copy (t's other holders keep
+ * t as it was).
  */
-static void splice(struct region_map *map, uint64_t s, uint64_t e,
-		   const struct region *ins, size_t nins)
+static struct region_node *own(struct edit *ed, struct region_node *t)
 {
-	size_t i = first_ending_after(map, s), j = first_starting_from(map, e);
-	struct region left, right;
-	bool has_left = false, has_right = false;
-	size_t nnew;
+	struct region_node *c;
 
-	if (i < j && map->v[i].start < s) {
-		left = map->v[i];
-		left.end = s;
-		has_left = true;
-	}
-	if (i < j && map->v[j - 1].end > e) {
-		right = map->v[j - 1];
-		right.start = e;
-		has_right = true;
-	}
-	nnew = has_left + nins + has_right;
-	memmove(&map->v[i + nnew], &map->v[j], (map->n - j) * sizeof(*map->v));
-	map->n = map->n - (j - i) + nnew;
-	if (has_left)
-		map->v[i] = left;
-	if (nins)
-		memcpy(&map->v[i + has_left], ins, nins * sizeof(*ins));
-	if (has_right)
-		map->v[i + nnew - 1] = right;
-	merge_span(map, i ? i - 1 : 0, i + nnew);
+	if (t->refs == 1)
+		return t;
+	c = pool_take(ed);
+	c->reg = t->reg;
+	c->prio = t->prio;
+	c->kid[0] = node_get(t->kid[0]);
+	c->kid[1] = node_get(t->kid[1]);
+	t->refs--;
+	return c;
 }
 
-/* Cut the region containing addr in two at addr; needs one free entry. */
-static void split_at(struct region_map *map, uint64_t addr)
+/*
+ * Split the tree t (the caller's reference) into the regions starting
+ * below key, *lo, and the rest, *hi. Every node on the search path goes
+ * through own(), so the inner spines of both parts are the edit's own.
+ */
+static void split(struct edit *ed, struct region_node *t, uint64_t key,
+		  struct region_node **lo, struct region_node **hi)
 {
-	size_t i = first_ending_after(map, addr);
+	while (t) {
+		struct region_node *n = own(ed, t);
+		bool low = n->reg.start < key; /* n and all left of it */
 
-	if (i == map->n || map->v[i].start >= addr)
+		if (low) {
+			*lo = n;
+			lo = &n->kid[1];
+		} else {
+			*hi = n;
+			hi = &n->kid[0];
+		}
+		t = n->kid[low];
+	}
+	*lo = *hi = NULL;
+}
+
+/*
+ * Step 1, for at most nins regions of the caller's inside [s, e). The
+ * window takes in the regions that merely touch [s, e) (ending at s,
+ * starting at e) because the new pages may merge with them. One array
+ * holds the window and, after it, the result: at most the window's pieces
+ * inside [s, e) or the caller's, and one piece on each side.
+ */
+static int edit_begin(struct edit *ed, const struct region_node *t,
+		      uint64_t s, uint64_t e, size_t nins)
+{
+	/* e <= ADDR_LIMIT, so e + 1 cannot wrap. */
+	uint64_t lo = s ? s - 1 : 0, hi = e + 1;
+	size_t n = 0;
+
+	*ed = (struct edit){ .s = s, .e = e, .lo_key = s, .hi_key = s };
+	collect(t, lo, hi, NULL, &n);
+	if (n > (SIZE_MAX - nins - 2) / 2)
+		return -ENOMEM;
+	ed->win = alloc_regions(2 * n + nins + 2);
+	if (!ed->win)
+		return -ENOMEM;
+	collect(t, lo, hi, ed->win, &ed->nwin);
+	ed->out = ed->win + n;
+	if (n) {
+		ed->lo_key = ed->win[0].start;
+		ed->hi_key = ed->win[n - 1].end;
+	}
+	return 0;
+}
+
+/* Whether the window has a piece below s, and one above e, to keep. */
+static size_t edit_sides(const struct edit *ed)
+{
+	return (ed->nwin && ed->win[0].start < ed->s) +
+	       (ed->nwin && ed->win[ed->nwin - 1].end > ed->e);
+}
+
+/* Step 2, for nmid regions inside [s, e). */
+static int edit_reserve(struct edit *ed, const struct region_node *t,
+			size_t nmid, uint64_t *rng)
+{
+	size_t n = shared_on_path(t, ed->lo_key) +
+		   shared_on_path(t, ed->hi_key) + nmid + edit_sides(ed);
+
+	ed->rng = rng;
+	for (size_t i = 0; i < n; i++) {
+		struct region_node *c = mem_alloc(sizeof(*c));
+
+		if (!c) {
+			edit_end(ed);
+			return -ENOMEM;
+		}
+		c->kid[1] = ed->pool;
+		ed->pool = c;
+	}
+	return 0;
+}
+
+/* Append r to the result, merging it into the last region if equal. */
+static void edit_push(struct edit *ed, const struct region *r)
+{
+	struct region *last = ed->nout ? &ed->out[ed->nout - 1] : NULL;
+
+	if (last && last->end == r->start &&
+	    region_attr_eq(&last->attr, &r->attr))
+		last->end = r->end;
+	else
+		ed->out[ed->nout++] = *r;
+}
+
+/* What the first window region keeps below s (a neighbour: all of it). */
+static void edit_head(struct edit *ed)
+{
+	struct region r;
+
+	if (!ed->nwin || ed->win[0].start >= ed->s)
 		return;
-	memmove(&map->v[i + 1], &map->v[i], (map->n - i) * sizeof(*map->v));
-	map->n++;
-	map->v[i].end = addr;
-	map->v[i + 1].start = addr;
+	r = ed->win[0];
+	r.end = ed->s;
+	edit_push(ed, &r);
+}
+
+/* What the last window region keeps above e. */
+static void edit_tail(struct edit *ed)
+{
+	struct region r;
+
+	if (!ed->nwin || ed->win[ed->nwin - 1].end <= ed->e)
+		return;
+	r = ed->win[ed->nwin - 1];
+	r.start = ed->e;
+	edit_push(ed, &r);
+}
+
+/* Step 4, after head, middle and tail were pushed: *root (the caller's
+ * reference) becomes the new tree. */
+static void edit_commit(struct edit *ed, struct region_node **root)
+{
+	struct region_node *below, *rest, *window, *above, *t;
+
+	split(ed, *root, ed->lo_key, &below, &rest);
+	split(ed, rest, ed->hi_key, &window, &above);
+	tree_put(window);
+	t = below;
+	for (size_t i = 0; i < ed->nout; i++) {
+		struct region_node *n = pool_take(ed);
+
+		n->reg = ed->out[i];
+		n->prio = next_prio(ed->rng);
+		t = join(t, n);
+	}
+	*root = join(t, above);
+	edit_end(ed);
+}
+
+/*
+ * Replace what *root tracks in [s, e) by ins[0..nins) (sorted, inside
+ * [s, e)). *root changes only on success.
+ */
+static int replace(struct region_node **root, uint64_t *rng, uint64_t s,
+		   uint64_t e, const struct region *ins, size_t nins)
+{
+	struct edit ed;
+
+	if (edit_begin(&ed, *root, s, e, nins) < 0 ||
+	    edit_reserve(&ed, *root, nins, rng) < 0)
+		return -ENOMEM;
+	edit_head(&ed);
+	for (size_t i = 0; i < nins; i++)
+		edit_push(&ed, &ins[i]);
+	edit_tail(&ed);
+	edit_commit(&ed, root);
+	return 0;
 }
 
 void regions_init(struct region_map *map)
 {
-	map->v = NULL;
-	map->n = 0;
-	map->cap = 0;
+	/*
+	 * The priorities only need to be independent of the addresses, but a
+	 * tracee that could predict them could choose addresses that make the
+	 * tree deep; the map's own address (ASLR) is secret enough, and free.
+	 */
+	map->root = NULL;
+	map->rng = ((uint64_t)(uintptr_t)map * 0x9E3779B97F4A7C15ull) | 1;
 }
 
 void regions_free(struct region_map *map)
 {
-	free(map->v);
+	tree_put(map->root);
 	regions_init(map);
 }
 
 int regions_copy(struct region_map *dst, const struct region_map *src)
 {
-	struct region *v = NULL;
-
-	/* Allocate before touching dst so a failure leaves it intact. */
-	if (src->n) {
-		v = malloc(src->n * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		memcpy(v, src->v, src->n * sizeof(*v));
-	}
-	free(dst->v);
-	dst->v = v;
-	dst->n = src->n;
-	dst->cap = src->n;
+	/* Take the reference first: dst and src may share the root. */
+	swap_root(&dst->root, node_get(src->root));
 	return 0;
 }
 
 void regions_clear(struct region_map *map)
 {
-	/* Keep the buffer: an exec'd program usually maps as much again. */
-	map->n = 0;
+	swap_root(&map->root, NULL);
 }
 
 bool regions_empty(const struct region_map *map)
 {
-	return map->n == 0;
+	return map->root == NULL;
 }
 
 const struct region *regions_find(const struct region_map *map, uint64_t addr)
 {
-	size_t i = first_ending_after(map, addr);
+	const struct region_node *n = first_ending_after(map->root, addr);
 
-	if (i == map->n || map->v[i].start > addr)
-		return NULL;
-	return &map->v[i];
+	return n && n->reg.start <= addr ? &n->reg : NULL;
+}
+
+const struct region *regions_next(const struct region_map *map, uint64_t addr)
+{
+	const struct region_node *n = first_ending_after(map->root, addr);
+
+	return n ? &n->reg : NULL;
 }
 
 int regions_set(struct region_map *map, uint64_t start, uint64_t end,
@@ -223,79 +504,107 @@ int regions_set(struct region_map *map, uint64_t start, uint64_t end,
 
 	if (!round_range(start, end, &r.start, &r.end))
 		return 0;
-	if (reserve(map, 2) < 0)
-		return -ENOMEM;
 	r.attr = *attr;
-	splice(map, r.start, r.end, &r, 1);
-	return 0;
+	return replace(&map->root, &map->rng, r.start, r.end, &r, 1);
 }
 
 int regions_remove(struct region_map *map, uint64_t start, uint64_t end)
 {
 	uint64_t s, e;
 
-	if (!round_range(start, end, &s, &e))
+	if (!round_range(start, end, &s, &e) || !overlaps(map->root, s, e))
 		return 0;
-	if (reserve(map, 1) < 0)
-		return -ENOMEM;
-	splice(map, s, e, NULL, 0);
-	return 0;
+	return replace(&map->root, &map->rng, s, e, NULL, 0);
+}
+
+/* How many window regions have pages inside [s, e). */
+static size_t edit_inside(const struct edit *ed)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ed->nwin; i++)
+		n += ed->win[i].end > ed->s && ed->win[i].start < ed->e;
+	return n;
 }
 
 int regions_update(struct region_map *map, uint64_t start, uint64_t end,
 		   void (*fn)(struct region_attr *attr, void *ctx), void *ctx)
 {
+	struct edit ed;
 	uint64_t s, e;
-	size_t i, j;
 
-	if (!round_range(start, end, &s, &e))
+	if (!round_range(start, end, &s, &e) || !overlaps(map->root, s, e))
 		return 0;
-	if (reserve(map, 2) < 0)
+	if (edit_begin(&ed, map->root, s, e, 0) < 0 ||
+	    edit_reserve(&ed, map->root, edit_inside(&ed), &map->rng) < 0)
 		return -ENOMEM;
-	/* After the splits every region in [i, j) lies wholly inside. */
-	split_at(map, s);
-	split_at(map, e);
-	i = first_ending_after(map, s);
-	j = first_starting_from(map, e);
-	for (size_t k = i; k < j; k++)
-		fn(&map->v[k].attr, ctx);
-	merge_span(map, i ? i - 1 : 0, j);
+	edit_head(&ed);
+	for (size_t i = 0; i < ed.nwin; i++) {
+		struct region r = ed.win[i];
+
+		if (!clip(&r, s, e))
+			continue;
+		fn(&r.attr, ctx);
+		edit_push(&ed, &r);
+	}
+	edit_tail(&ed);
+	edit_commit(&ed, &map->root);
 	return 0;
 }
 
 /*
- * Copy the tracked pages of [os, os + len) into a fresh array, shifted to
- * start at ns. Done before anything is removed so that overlapping old and
- * new ranges read the old layout. *out is NULL when nothing is tracked.
+ * The tracked pages of [os, os + len), shifted to start at ns, in a new
+ * array. Read before anything is removed, so that overlapping old and new
+ * ranges see the old layout.
  */
-static int collect_moved(const struct region_map *map, uint64_t os,
+static int collect_moved(const struct region_node *t, uint64_t os,
 			 uint64_t len, uint64_t ns, struct region **out,
-			 size_t *nout)
+			 size_t *n)
 {
-	size_t i = first_ending_after(map, os);
-	size_t j = first_starting_from(map, os + len);
-	struct region *p;
-
 	*out = NULL;
-	*nout = 0;
+	*n = 0;
 	/* With len 0, a region straddling os would look overlapped. */
-	if (!len || i >= j)
+	if (!len)
 		return 0;
-	p = malloc((j - i) * sizeof(*p));
-	if (!p)
+	if (collect_array(t, os, os + len, out, n) < 0)
 		return -ENOMEM;
-	for (size_t k = i; k < j; k++) {
-		p[k - i] = map->v[k];
-		if (p[k - i].start < os)
-			p[k - i].start = os;
-		if (p[k - i].end > os + len)
-			p[k - i].end = os + len;
-		p[k - i].start = p[k - i].start - os + ns;
-		p[k - i].end = p[k - i].end - os + ns;
+	for (size_t i = 0; i < *n; i++) {
+		clip(&(*out)[i], os, os + len);
+		(*out)[i].start = (*out)[i].start - os + ns;
+		(*out)[i].end = (*out)[i].end - os + ns;
 	}
-	*out = p;
-	*nout = j - i;
 	return 0;
+}
+
+/* An mremap range in pages; an empty one stays at its page. */
+static void move_range(uint64_t addr, uint64_t len, uint64_t *s, uint64_t *e)
+{
+	if (!round_range(addr, end_of(addr, len), s, e))
+		*s = *e = EMT_PAGE_DOWN(addr);
+}
+
+/*
+ * Forget [os, oe), then put moved[0..n) at [ns, ne) (the kernel unmaps
+ * whatever was there). With a second reference the old tree counts as
+ * shared: the first step copies what it changes instead of editing it,
+ * so if the second step fails, dropping t leaves the map as it was.
+ */
+static int move_commit(struct region_map *map, uint64_t os, uint64_t oe,
+		       uint64_t ns, uint64_t ne, const struct region *moved,
+		       size_t n)
+{
+	struct region_node *t = node_get(map->root);
+	int rc = 0;
+
+	if (os < oe)
+		rc = replace(&t, &map->rng, os, oe, NULL, 0);
+	if (!rc && ns < ne)
+		rc = replace(&t, &map->rng, ns, ne, moved, n);
+	if (rc)
+		tree_put(t);
+	else
+		swap_root(&map->root, t);
+	return rc;
 }
 
 int regions_move(struct region_map *map, uint64_t old_addr, uint64_t old_len,
@@ -304,53 +613,50 @@ int regions_move(struct region_map *map, uint64_t old_addr, uint64_t old_len,
 	uint64_t os, oe, ns, ne, olen, nlen;
 	struct region *moved;
 	size_t nmoved;
+	int rc;
 
-	if (!round_range(old_addr, end_of(old_addr, old_len), &os, &oe))
-		os = oe = EMT_PAGE_DOWN(old_addr);
-	if (!round_range(new_addr, end_of(new_addr, new_len), &ns, &ne))
-		ns = ne = EMT_PAGE_DOWN(new_addr);
+	move_range(old_addr, old_len, &os, &oe);
+	move_range(new_addr, new_len, &ns, &ne);
 	olen = oe - os;
 	nlen = ne - ns;
-	if (collect_moved(map, os, olen < nlen ? olen : nlen, ns, &moved,
+	if (collect_moved(map->root, os, olen < nlen ? olen : nlen, ns, &moved,
 			  &nmoved) < 0)
 		return -ENOMEM;
-	/* Removing old and new may split one entry each. */
-	if (reserve(map, nmoved + 2) < 0) {
-		free(moved);
-		return -ENOMEM;
-	}
 	/* The grown tail inherits the last old page, if that was tracked. */
 	if (nlen > olen && nmoved && moved[nmoved - 1].end == ns + olen)
 		moved[nmoved - 1].end = ne;
-	if (!keep_old && os < oe)
-		splice(map, os, oe, NULL, 0);
-	/* Whatever was at the destination is unmapped by the kernel. */
-	if (ns < ne)
-		splice(map, ns, ne, moved, nmoved);
+	rc = move_commit(map, os, keep_old ? os : oe, ns, ne, moved, nmoved);
 	free(moved);
-	return 0;
+	return rc;
+}
+
+/* Bytes of [s, e) that t tracks. Recursion only on the left, as collect. */
+static uint64_t count_bytes(const struct region_node *t, uint64_t s, uint64_t e)
+{
+	uint64_t bytes = 0;
+
+	while (t) {
+		struct region r = t->reg;
+
+		if (r.end <= s) {
+			t = t->kid[1];
+		} else if (r.start >= e) {
+			t = t->kid[0];
+		} else {
+			clip(&r, s, e);
+			bytes += r.end - r.start + count_bytes(t->kid[0], s, e);
+			t = t->kid[1];
+		}
+	}
+	return bytes;
 }
 
 uint64_t regions_count_pages(const struct region_map *map, uint64_t start,
 			     uint64_t end)
 {
-	uint64_t s, e, bytes = 0;
+	uint64_t s, e;
 
 	if (!round_range(start, end, &s, &e))
 		return 0;
-	for (size_t i = first_ending_after(map, s);
-	     i < map->n && map->v[i].start < e; i++) {
-		uint64_t a = map->v[i].start > s ? map->v[i].start : s;
-		uint64_t b = map->v[i].end < e ? map->v[i].end : e;
-
-		bytes += b - a;
-	}
-	return bytes / EMT_PAGE_SIZE;
-}
-
-const struct region *regions_next(const struct region_map *map, uint64_t addr)
-{
-	size_t i = first_ending_after(map, addr);
-
-	return i < map->n ? &map->v[i] : NULL;
+	return count_bytes(map->root, s, e) / EMT_PAGE_SIZE;
 }

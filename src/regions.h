@@ -7,6 +7,12 @@
  * A region is a run of pages [start, end) with identical attributes. The
  * map keeps regions sorted, non-overlapping, and merges neighbours whose
  * attributes are equal, so a 1 TiB W+X mapping costs one entry.
+ *
+ * A hostile program can still make the map huge (every other page of a
+ * mapping in another state), and a forking one can make many of them, so
+ * the map is a persistent search tree: lookups cost O(log n), a change
+ * touching k regions O((k + 1) log n), and a copy O(1), the copies sharing
+ * every node neither side has changed (see regions.c).
  */
 #ifndef EMT_REGIONS_H
 #define EMT_REGIONS_H
@@ -50,14 +56,24 @@ struct region {
 	struct region_attr attr;
 };
 
+struct region_node;
+
+/* Only regions.c looks inside. */
 struct region_map {
-	struct region *v;
-	size_t n, cap;
+	struct region_node *root;
+	uint64_t rng; /* tree balance: see regions_init() */
 };
+
+/*
+ * Every modifying call below either succeeds or returns -ENOMEM and leaves
+ * the map exactly as it was (regions_update then has not called fn).
+ */
 
 void regions_init(struct region_map *map);
 void regions_free(struct region_map *map);
-/* Deep copy (fork). 0 or -ENOMEM. */
+/* Copy (fork), in O(1): dst shares src's nodes, and a later change to
+ * either copies only what it changes. Returns 0 (the int is kept for
+ * callers written when a copy could fail). */
 int regions_copy(struct region_map *dst, const struct region_map *src);
 /* Forget everything (execve). */
 void regions_clear(struct region_map *map);
@@ -66,7 +82,9 @@ void regions_clear(struct region_map *map);
 bool regions_empty(const struct region_map *map);
 
 /* The region containing addr, or NULL. The pointer is valid until the next
- * modifying call. */
+ * modifying call on this map, whatever range that call touches: a change
+ * rebuilds the path from the root to where it happens, and frees the old
+ * nodes, which may hold regions far from the change. */
 const struct region *regions_find(const struct region_map *map, uint64_t addr);
 
 /* Set [start, end) to attr, replacing whatever was tracked there.
@@ -78,13 +96,14 @@ int regions_set(struct region_map *map, uint64_t start, uint64_t end,
  * or NULL. Valid until the next modifying call. */
 const struct region *regions_next(const struct region_map *map, uint64_t addr);
 
-/* Forget [start, end) (munmap, MAP_FIXED replacement). 0 or -ENOMEM (a
- * split may need one more entry). */
+/* Forget [start, end) (munmap, MAP_FIXED replacement). 0 or -ENOMEM (the
+ * changed part of the tree is copied, never edited in place). */
 int regions_remove(struct region_map *map, uint64_t start, uint64_t end);
 
 /* For every tracked page in [start, end), call fn on its attributes (after
  * splitting so that fn sees only pages inside the range), then re-merge.
- * Untracked pages in the range are left untracked. 0 or -ENOMEM. */
+ * Untracked pages in the range are left untracked. fn runs once per
+ * region, in address order, and must not change the map. 0 or -ENOMEM. */
 int regions_update(struct region_map *map, uint64_t start, uint64_t end,
 		   void (*fn)(struct region_attr *attr, void *ctx), void *ctx);
 

@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for the region map. TAP output; exit status 1 if any failed.
- * The last tests replay thousands of random operations against a plain
- * per-page array, which is slow but obviously right.
+ * The random tests replay thousands of operations against a plain per-page
+ * array, which is slow but obviously right, also on maps that share nodes
+ * through copies; then every allocation of a set of calls is made to fail
+ * in turn, and a hostile-sized map is forked 50 times. The checks look
+ * into the tree (regions_node.h): order, balance, heap order, refcounts.
  */
-#include "regions.h"
+#include "regions_node.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #define P EMT_PAGE_SIZE
 #define BASE 0x400000ull
@@ -29,6 +34,11 @@ static const struct region_attr C = {
 };
 static const struct region_attr D = {
 	.asked = PROT_READ, .granted = PROT_READ, .origin = 3, .seq = 7
+};
+/* A with a writer: only the last field differs. */
+static const struct region_attr E = {
+	.asked = PROT_READ | PROT_WRITE, .granted = PROT_READ | PROT_WRITE, .origin = 1, .seq = 0,
+	.writer = 0x7000
 };
 
 static int failed;
@@ -50,51 +60,250 @@ static int failed;
 
 #define EXPECT_EMPTY(m) CHECK(map_is(m, NULL, 0))
 
+/* The map's own definition, so that fields added later count too. */
 static bool attr_same(const struct region_attr *a, const struct region_attr *b)
 {
-	return a->asked == b->asked && a->granted == b->granted &&
-	       a->origin == b->origin && a->seq == b->seq;
+	return region_attr_eq(a, b);
+}
+
+static void dump_one(const struct region *r)
+{
+	printf("#   [%#" PRIx64 ", %#" PRIx64 ") %u/%u/%u/%" PRIu32 "/%#" PRIx64 "\n",
+	       r->start, r->end, r->attr.asked, r->attr.granted, r->attr.origin,
+	       r->attr.seq, r->attr.writer);
 }
 
 static void dump(const char *what, const struct region *v, size_t n)
 {
 	printf("# %s (%zu):\n", what, n);
 	for (size_t i = 0; i < n; i++)
-		printf("#   [%#" PRIx64 ", %#" PRIx64 ") %u/%u/%u/%" PRIu32 "\n",
-		       v[i].start, v[i].end, v[i].attr.asked,
-		       v[i].attr.granted, v[i].attr.origin, v[i].attr.seq);
+		dump_one(&v[i]);
 }
 
-/* Sorted, page aligned, non-empty, non-overlapping, fully merged. */
+static size_t nregions(const struct region_map *m)
+{
+	size_t n = 0;
+
+	for (const struct region *r = regions_next(m, 0); r;
+	     r = regions_next(m, r->end))
+		n++;
+	return n;
+}
+
+static void dump_map(const char *what, const struct region_map *m)
+{
+	printf("# %s (%zu):\n", what, nregions(m));
+	for (const struct region *r = regions_next(m, 0); r;
+	     r = regions_next(m, r->end))
+		dump_one(r);
+}
+
+/* The only region of m is [s, e). */
+static bool single(const struct region_map *m, uint64_t s, uint64_t e)
+{
+	const struct region *r = regions_next(m, 0);
+
+	return nregions(m) == 1 && r->start == s && r->end == e;
+}
+
+/* ---- the tree itself ---- */
+
+struct tree_stats {
+	const struct region *prev; /* in-order predecessor */
+	size_t nodes, depth;
+	bool ok;
+};
+
+/* A region on its own: page aligned and non-empty. */
+static bool region_ok(const struct region *r)
+{
+	return r->start % P == 0 && r->end % P == 0 && r->start < r->end;
+}
+
+/* In order: sorted, non-overlapping, fully merged, heap-ordered. */
+static void walk(const struct region_node *t, size_t depth,
+		 struct tree_stats *st)
+{
+	if (!t)
+		return;
+	if (depth > st->depth)
+		st->depth = depth;
+	for (int i = 0; i < 2; i++)
+		if (t->kid[i] && t->kid[i]->prio > t->prio)
+			st->ok = false;
+	walk(t->kid[0], depth + 1, st);
+	if (!region_ok(&t->reg) || t->refs == 0)
+		st->ok = false;
+	if (st->prev && (t->reg.start < st->prev->end ||
+			 (t->reg.start == st->prev->end &&
+			  attr_same(&t->reg.attr, &st->prev->attr))))
+		st->ok = false;
+	st->prev = &t->reg;
+	st->nodes++;
+	walk(t->kid[1], depth + 1, st);
+}
+
+static size_t log2_up(size_t n)
+{
+	size_t l = 0;
+
+	while (((size_t)1 << l) < n)
+		l++;
+	return l;
+}
+
+/* A treap is O(log n) deep with high probability; 4 log2 n + 10 is far
+ * out in the tail. */
+static bool depth_ok(size_t depth, size_t nodes)
+{
+	return depth <= 4 * log2_up(nodes + 1) + 10;
+}
+
+/* Sorted, page aligned, non-empty, non-overlapping, fully merged; the
+ * tree balanced and heap-ordered; the API sees what the tree holds. */
+static struct tree_stats tree_stats(const struct region_map *m)
+{
+	struct tree_stats st = { .ok = true };
+
+	walk(m->root, 1, &st);
+	return st;
+}
+
 static bool invariants_hold(const struct region_map *m)
 {
-	if (m->n > m->cap || (m->n && !m->v))
-		return false;
-	for (size_t i = 0; i < m->n; i++) {
-		const struct region *r = &m->v[i];
+	struct tree_stats st = tree_stats(m);
 
-		if (r->start % P || r->end % P || r->start >= r->end)
-			return false;
-		if (i && r->start < m->v[i - 1].end)
-			return false;
-		if (i && r->start == m->v[i - 1].end &&
-		    attr_same(&r->attr, &m->v[i - 1].attr))
-			return false;
+	if (!st.ok || !depth_ok(st.depth, st.nodes))
+		return false;
+	return nregions(m) == st.nodes && regions_empty(m) == !st.nodes;
+}
+
+/*
+ * The distinct nodes reachable from a set of maps, with the references
+ * each one receives from them: what refs must say, if the set holds every
+ * map alive. An open-addressing hash set keyed by address.
+ */
+struct nodeset {
+	const struct region_node **key;
+	size_t *in, cap, n;
+};
+
+static size_t ns_hash(const struct region_node *p, size_t cap)
+{
+	return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull) & (cap - 1);
+}
+
+static size_t ns_find(const struct nodeset *s, const struct region_node *p)
+{
+	size_t i = ns_hash(p, s->cap);
+
+	while (s->key[i] && s->key[i] != p)
+		i = (i + 1) & (s->cap - 1);
+	return i;
+}
+
+static void ns_grow(struct nodeset *s)
+{
+	struct nodeset big = { .cap = s->cap ? s->cap * 2 : 1024 };
+
+	big.key = calloc(big.cap, sizeof(*big.key));
+	big.in = calloc(big.cap, sizeof(*big.in));
+	for (size_t i = 0; i < s->cap; i++) {
+		if (s->key[i]) {
+			size_t j = ns_find(&big, s->key[i]);
+
+			big.key[j] = s->key[i];
+			big.in[j] = s->in[i];
+		}
 	}
+	big.n = s->n;
+	free(s->key);
+	free(s->in);
+	*s = big;
+}
+
+/* Count one reference to p; whether p is new to the set. */
+static bool ns_ref(struct nodeset *s, const struct region_node *p)
+{
+	size_t i;
+
+	if (2 * (s->n + 1) > s->cap)
+		ns_grow(s);
+	i = ns_find(s, p);
+	s->in[i]++;
+	if (s->key[i])
+		return false;
+	s->key[i] = p;
+	s->n++;
 	return true;
+}
+
+/* Visit every node reachable from the maps once, counting references. */
+static void ns_fill(struct nodeset *s, const struct region_map *const *maps,
+		    size_t nmaps)
+{
+	size_t cap = 1024, top = 0;
+	const struct region_node **stack = malloc(cap * sizeof(*stack));
+
+	for (size_t m = 0; m < nmaps; m++)
+		if (maps[m]->root && ns_ref(s, maps[m]->root))
+			stack[top++] = maps[m]->root;
+	while (top) {
+		const struct region_node *t = stack[--top];
+
+		for (int k = 0; k < 2; k++) {
+			if (!t->kid[k] || !ns_ref(s, t->kid[k]))
+				continue;
+			if (top == cap)
+				stack = realloc(stack, (cap *= 2) * sizeof(*stack));
+			stack[top++] = t->kid[k];
+		}
+	}
+	free(stack);
+}
+
+/* Every node's refs is exactly what points at it from these maps (all the
+ * maps alive). *nodes: how many distinct nodes they hold together. */
+static bool refs_consistent(const struct region_map *const *maps,
+			    size_t nmaps, size_t *nodes)
+{
+	struct nodeset s = { 0 };
+	bool ok = true;
+
+	ns_fill(&s, maps, nmaps);
+	for (size_t i = 0; i < s.cap; i++)
+		if (s.key[i] && s.key[i]->refs != s.in[i])
+			ok = false;
+	if (nodes)
+		*nodes = s.n;
+	free(s.key);
+	free(s.in);
+	return ok;
+}
+
+/* How many distinct nodes the maps hold together. */
+static size_t distinct_nodes(const struct region_map *const *maps,
+			     size_t nmaps)
+{
+	struct nodeset s = { 0 };
+
+	ns_fill(&s, maps, nmaps);
+	free(s.key);
+	free(s.in);
+	return s.n;
 }
 
 static bool map_is(const struct region_map *m, const struct region *exp,
 		   size_t n)
 {
-	bool same = m->n == n && invariants_hold(m);
+	bool same = nregions(m) == n && invariants_hold(m);
+	const struct region *r = regions_next(m, 0);
 
-	for (size_t i = 0; same && i < n; i++)
-		same = m->v[i].start == exp[i].start &&
-		       m->v[i].end == exp[i].end &&
-		       attr_same(&m->v[i].attr, &exp[i].attr);
+	for (size_t i = 0; same && i < n; i++, r = regions_next(m, r->end))
+		same = r->start == exp[i].start && r->end == exp[i].end &&
+		       attr_same(&r->attr, &exp[i].attr);
 	if (!same) {
-		dump("map", m->v, m->n);
+		dump_map("map", m);
 		dump("expected", exp, n);
 	}
 	return same;
@@ -141,7 +350,7 @@ static void t_find_many(void)
 	for (int i = 0; i < 2000; i++)
 		CHECK(regions_set(&m, PG(2 * i), PG(2 * i + 1),
 				  i % 2 ? &A : &B) == 0);
-	CHECK(m.n == 2000 && invariants_hold(&m));
+	CHECK(nregions(&m) == 2000 && invariants_hold(&m));
 	for (int i = 0; i < 4000 && ok; i++) {
 		const struct region *r = regions_find(&m, PG(i) + 123);
 
@@ -191,21 +400,20 @@ static void t_top_of_address_space(void)
 	regions_init(&m);
 	/* The end rounds up past 2^64: it must clamp, not wrap to 0. */
 	CHECK(regions_set(&m, TOP_LIMIT - 2 * P, UINT64_MAX, &A) == 0);
-	CHECK(m.n == 1 && m.v[0].start == TOP_LIMIT - 2 * P &&
-	      m.v[0].end == TOP_LIMIT);
+	CHECK(single(&m, TOP_LIMIT - 2 * P, TOP_LIMIT));
 	CHECK(regions_find(&m, TOP_LIMIT - 1) != NULL);
 	CHECK(regions_find(&m, UINT64_MAX) == NULL);
 	CHECK(regions_count_pages(&m, 0, UINT64_MAX) == 2);
 	CHECK(regions_remove(&m, TOP_LIMIT - P + 1, UINT64_MAX) == 0);
-	CHECK(m.n == 1 && m.v[0].end == TOP_LIMIT - P);
+	CHECK(single(&m, TOP_LIMIT - 2 * P, TOP_LIMIT - P));
 	CHECK(regions_remove(&m, TOP_LIMIT - 2 * P + 1, UINT64_MAX) == 0);
-	CHECK(m.n == 0);
+	CHECK(regions_empty(&m));
 	/* mremap lengths that overflow clamp the same way. */
 	CHECK(regions_set(&m, PG(0), PG(2), &B) == 0);
 	CHECK(regions_move(&m, PG(0), 2 * P, TOP_LIMIT - P, UINT64_MAX,
 			   false) == 0);
-	CHECK(m.n == 1 && m.v[0].start == TOP_LIMIT - P &&
-	      m.v[0].end == TOP_LIMIT && attr_same(&m.v[0].attr, &B));
+	CHECK(single(&m, TOP_LIMIT - P, TOP_LIMIT) &&
+	      attr_same(&regions_next(&m, 0)->attr, &B));
 	regions_free(&m);
 }
 
@@ -216,13 +424,13 @@ static void t_one_tib(void)
 
 	regions_init(&m);
 	CHECK(regions_set(&m, tib, 2 * tib, &C) == 0);
-	CHECK(m.n == 1);
+	CHECK(nregions(&m) == 1);
 	CHECK(regions_count_pages(&m, 0, UINT64_MAX) == tib / P);
 	/* Built in 1 GiB steps it must still collapse to one entry. */
 	regions_clear(&m);
 	for (uint64_t a = tib; a < 2 * tib; a += 1ull << 30)
 		CHECK(regions_set(&m, a, a + (1ull << 30), &C) == 0);
-	CHECK(m.n == 1 && m.v[0].start == tib && m.v[0].end == 2 * tib);
+	CHECK(single(&m, tib, 2 * tib));
 	regions_free(&m);
 }
 
@@ -356,7 +564,7 @@ static void t_update_merge_back(void)
 	regions_init(&m);
 	CHECK(regions_set(&m, PG(1), PG(10), &A) == 0);
 	CHECK(regions_update(&m, PG(4), PG(5) + 1, add_exec, &calls) == 0);
-	CHECK(m.n == 3);
+	CHECK(nregions(&m) == 3);
 	CHECK(regions_update(&m, PG(4), PG(6), set_to_a, NULL) == 0);
 	EXPECT_MAP(&m, R(1, 10, A));
 	/* Neighbours of different origin become equal: they merge too. */
@@ -487,7 +695,8 @@ static void t_copy(void)
 	CHECK(regions_set(&m, PG(1), PG(3), &A) == 0);
 	CHECK(regions_set(&m, PG(5), PG(6), &B) == 0);
 	CHECK(regions_copy(&c, &m) == 0);
-	CHECK(c.v != m.v);
+	/* O(1): the copy shares the tree until one side changes. */
+	CHECK(c.root == m.root);
 	EXPECT_MAP(&c, R(1, 3, A), R(5, 6, B));
 	CHECK(regions_remove(&m, PG(0), PG(10)) == 0);
 	EXPECT_MAP(&c, R(1, 3, A), R(5, 6, B));
@@ -514,7 +723,7 @@ static void t_clear_free(void)
 	CHECK(regions_set(&m, PG(2), PG(4), &C) == 0);
 	EXPECT_MAP(&m, R(2, 4, C));
 	regions_free(&m);
-	CHECK(m.n == 0 && m.v == NULL && m.cap == 0);
+	CHECK(regions_empty(&m) && m.root == NULL);
 	/* A freed map is an empty, usable map. */
 	CHECK(regions_set(&m, PG(2), PG(4), &C) == 0);
 	EXPECT_MAP(&m, R(2, 4, C));
@@ -561,9 +770,9 @@ static uint64_t rnd(struct rng *r, uint64_t bound)
 static struct region_attr rnd_attr(struct rng *r)
 {
 	/* Few distinct values, so that merges happen often. */
-	static const struct region_attr *pool[] = { &A, &B, &C, &D };
+	static const struct region_attr *pool[] = { &A, &B, &C, &D, &E };
 
-	return *pool[rnd(r, 4)];
+	return *pool[rnd(r, 5)];
 }
 
 static void rnd_update_fn(struct region_attr *attr, void *ctx)
@@ -646,19 +855,14 @@ static int op_move(struct region_map *m, struct model *mo, struct rng *r,
 			    base + (uint64_t)n * P, nlen, keep);
 }
 
-static int op_range(struct region_map *m, struct model *mo, struct rng *r,
-		    uint64_t base, int kind)
+/* Set (kind 0), remove (1) or update (2) pages [s, e), passed to the map
+ * as the byte range [bs, be), in the map and in the model. */
+static int apply_range(struct region_map *m, struct model *mo, struct rng *r,
+		       int kind, int s, int e, uint64_t bs, uint64_t be)
 {
-	int s, e, mode = (int)rnd(r, 3);
-	uint64_t bs, be;
+	int mode = (int)rnd(r, 3);
 	struct region_attr at = rnd_attr(r);
 
-	rnd_range(r, &s, &e);
-	bs = byte_addr(r, base, s, false);
-	be = byte_addr(r, base, e, true);
-	if (e == NPAGES && base + (uint64_t)NPAGES * P == TOP_LIMIT &&
-	    rnd(r, 2))
-		be = UINT64_MAX;
 	for (int i = s; i < e; i++) {
 		if (kind == 0) {
 			mo->tracked[i] = true;
@@ -674,6 +878,37 @@ static int op_range(struct region_map *m, struct model *mo, struct rng *r,
 	if (kind == 1)
 		return regions_remove(m, bs, be);
 	return regions_update(m, bs, be, rnd_update_fn, &mode);
+}
+
+static int op_range(struct region_map *m, struct model *mo, struct rng *r,
+		    uint64_t base, int kind)
+{
+	int s, e;
+	uint64_t bs, be;
+
+	rnd_range(r, &s, &e);
+	bs = byte_addr(r, base, s, false);
+	be = byte_addr(r, base, e, true);
+	if (e == NPAGES && base + (uint64_t)NPAGES * P == TOP_LIMIT &&
+	    rnd(r, 2))
+		be = UINT64_MAX;
+	return apply_range(m, mo, r, kind, s, e, bs, be);
+}
+
+/* Update or set exactly one whole region, or one page: what emt does most
+ * (a fault flips one page), and where an in-place shortcut would go. */
+static int op_exact(struct region_map *m, struct model *mo, struct rng *r,
+		    uint64_t base)
+{
+	int pg = (int)rnd(r, NPAGES), s = pg, e = pg + 1;
+	const struct region *reg = regions_find(m, base + (uint64_t)pg * P);
+
+	if (reg && rnd(r, 2)) {
+		s = (int)((reg->start - base) / P);
+		e = (int)((reg->end - base) / P);
+	}
+	return apply_range(m, mo, r, rnd(r, 4) ? 2 : 0, s, e,
+			   base + (uint64_t)s * P, base + (uint64_t)e * P);
 }
 
 static size_t model_runs(const struct model *mo)
@@ -692,10 +927,13 @@ static bool matches_model(const struct region_map *m, const struct model *mo,
 {
 	uint64_t tracked = 0;
 
-	if (!invariants_hold(m) || m->n != model_runs(mo))
+	const struct region *first = regions_next(m, 0);
+
+	if (!invariants_hold(m) || nregions(m) != model_runs(mo))
 		return false;
-	if (m->n && (m->v[0].start < base ||
-		     m->v[m->n - 1].end > base + (uint64_t)NPAGES * P))
+	/* Nothing outside [base, base + NPAGES pages). */
+	if (first && (first->start < base ||
+		      regions_next(m, base + (uint64_t)NPAGES * P)))
 		return false;
 	for (int i = 0; i < NPAGES; i++) {
 		const struct region *reg =
@@ -751,10 +989,10 @@ static void run_random(uint64_t seed, uint64_t base, int steps)
 	}
 	if (i < steps) {
 		printf("# diverged at step %d (seed %#" PRIx64 ")\n", i, seed);
-		dump("map", m.v, m.n);
+		dump_map("map", &m);
 	}
 	CHECK(i == steps);
-	CHECK(c.n == 0 || invariants_hold(&c));
+	CHECK(invariants_hold(&c));
 	regions_free(&m);
 	regions_free(&c);
 }
@@ -793,6 +1031,319 @@ static void t_random_copy_independent(void)
 	regions_free(&c);
 }
 
+/* ---- copies sharing structure, each against its own model ---- */
+
+#define NMAPS 6
+
+/* Every map matches its model, and the refs of the nodes they share add
+ * up: a change to one copy that leaked into another shows here. */
+static bool all_match(struct region_map *m, struct model *mo, struct rng *r)
+{
+	const struct region_map *maps[NMAPS];
+
+	for (int i = 0; i < NMAPS; i++) {
+		maps[i] = &m[i];
+		if (!matches_model(&m[i], &mo[i], BASE, r)) {
+			printf("# map %d differs from its model\n", i);
+			dump_map("map", &m[i]);
+			return false;
+		}
+	}
+	return refs_consistent(maps, NMAPS, NULL);
+}
+
+/* One random step on random maps: a copy (fork), a free, or an edit. */
+static bool shared_step(struct region_map *m, struct model *mo,
+			struct rng *r)
+{
+	int i = (int)rnd(r, NMAPS), j = (int)rnd(r, NMAPS);
+	uint64_t op = rnd(r, 100);
+
+	if (op < 15) {
+		if (regions_copy(&m[j], &m[i]) < 0)
+			return false;
+		mo[j] = mo[i];
+	} else if (op < 18) {
+		regions_free(&m[i]);
+		memset(&mo[i], 0, sizeof(mo[i]));
+	} else if (op < 50) {
+		if (op_exact(&m[i], &mo[i], r, BASE) < 0)
+			return false;
+	} else if (!random_step(&m[i], &mo[i], r, BASE)) {
+		printf("# edit of map %d went wrong\n", i);
+		return false;
+	}
+	return all_match(m, mo, r);
+}
+
+static void t_random_shared_copies(void)
+{
+	static struct model mo[NMAPS];
+	struct region_map m[NMAPS];
+	struct rng r = { 0xf0f0c0c0a5a5ull };
+	int i, steps = 6000;
+
+	memset(mo, 0, sizeof(mo));
+	for (i = 0; i < NMAPS; i++)
+		regions_init(&m[i]);
+	for (i = 0; i < steps && shared_step(m, mo, &r); i++)
+		;
+	if (i < steps)
+		printf("# diverged at step %d\n", i);
+	CHECK(i == steps);
+	for (i = 0; i < NMAPS; i++)
+		regions_free(&m[i]);
+}
+
+/* ---- allocation failures ---- */
+
+static long fail_at = -1; /* index of the allocation to fail, -1: none */
+static long nalloc;       /* allocations since the last reset */
+
+static void *test_alloc(size_t size)
+{
+	if (nalloc == fail_at)
+		return NULL;
+	nalloc++;
+	return malloc(size);
+}
+
+static int count_calls(struct region_map *m, uint64_t s, uint64_t e,
+		       int *calls)
+{
+	return regions_update(m, s, e, add_exec, calls);
+}
+
+/* Each case is one modifying call on the map built by enomem_base(). */
+static int enomem_op(struct region_map *m, int which, int *calls)
+{
+	switch (which) {
+	case 0: return regions_set(m, PG(3), PG(4), &D);
+	case 1: return regions_set(m, PG(2), PG(30), &A);
+	case 2: return regions_remove(m, PG(11), PG(12));
+	case 3: return regions_remove(m, PG(3), PG(25));
+	case 4: return count_calls(m, PG(3), PG(22), calls);
+	case 5: return count_calls(m, PG(10), PG(11), calls);
+	case 6: return regions_move(m, PG(1), 8 * P, PG(3), 8 * P, false);
+	case 7: return regions_move(m, PG(10), 4 * P, PG(40), 9 * P, false);
+	case 8: return regions_move(m, PG(1), 4 * P, PG(40), 4 * P, true);
+	default: return regions_move(m, PG(20), 6 * P, PG(8), 2 * P, false);
+	}
+}
+#define ENOMEM_OPS 10
+
+static void enomem_base(struct region_map *m)
+{
+	CHECK(regions_set(m, PG(1), PG(5), &A) == 0);
+	CHECK(regions_set(m, PG(5), PG(9), &B) == 0);
+	CHECK(regions_set(m, PG(10), PG(14), &C) == 0);
+	CHECK(regions_set(m, PG(12), PG(13), &E) == 0);
+	CHECK(regions_set(m, PG(20), PG(24), &D) == 0);
+	for (int i = 30; i < 60; i += 2)
+		CHECK(regions_set(m, PG(i), PG(i + 1), i % 4 ? &A : &B) == 0);
+}
+
+struct snap {
+	struct region v[64];
+	size_t n;
+};
+
+/* The regions of m, copied out. */
+static void snapshot(const struct region_map *m, struct snap *sn)
+{
+	sn->n = 0;
+	for (const struct region *r = regions_next(m, 0); r && sn->n < 64;
+	     r = regions_next(m, r->end))
+		sn->v[sn->n++] = *r;
+}
+
+/*
+ * Run case `which` with allocation number k failing, on the map alone or
+ * sharing its tree with a copy: on -ENOMEM the map (and the copy) must be
+ * exactly as before, fn uncalled; on success equal to a clean run.
+ */
+static int enomem_try(int which, bool shared, long k,
+		      const struct snap *before, const struct snap *want)
+{
+	struct region_map m, other;
+	const struct region_map *both[] = { &m, &other };
+	int calls = 0, rc;
+
+	regions_init(&m);
+	regions_init(&other);
+	enomem_base(&m);
+	if (shared)
+		regions_copy(&other, &m);
+	nalloc = 0;
+	fail_at = k;
+	rc = enomem_op(&m, which, &calls);
+	fail_at = -1;
+	if (rc == -ENOMEM)
+		CHECK(map_is(&m, before->v, before->n) && calls == 0);
+	else
+		CHECK(rc == 0 && map_is(&m, want->v, want->n));
+	CHECK(!shared || map_is(&other, before->v, before->n));
+	CHECK(refs_consistent(both, 2, NULL));
+	regions_free(&m);
+	regions_free(&other);
+	return rc;
+}
+
+/* Fail each allocation of one call in turn, until the call gets through. */
+static void enomem_case(int which, bool shared)
+{
+	struct snap before, want;
+	struct region_map m;
+	int calls = 0;
+	long k = 0;
+
+	regions_init(&m);
+	enomem_base(&m);
+	snapshot(&m, &before);
+	CHECK(enomem_op(&m, which, &calls) == 0);
+	snapshot(&m, &want);
+	regions_free(&m);
+	while (enomem_try(which, shared, k, &before, &want) == -ENOMEM)
+		k++;
+	/* Every case allocates: else this test would test nothing. */
+	CHECK(k > 0);
+	printf("# case %d%s: failed each of %ld allocations\n", which,
+	       shared ? " (shared)" : "", k);
+}
+
+static void t_enomem(void)
+{
+	regions_alloc_hook = test_alloc;
+	for (int i = 0; i < ENOMEM_OPS; i++) {
+		enomem_case(i, false);
+		enomem_case(i, true);
+	}
+	regions_alloc_hook = NULL;
+}
+
+/* ---- scale: a hostile map, and many forks of it ---- */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void bump_seq(struct region_attr *attr, void *ctx)
+{
+	(void)ctx;
+	attr->seq++;
+}
+
+#define SCALE_COPIES 50
+#define GIB (1ull << 30)
+#define SCALE_PAGES (GIB / P)
+#define SCALE_BASE 0x7f0000000000ull
+#define SPG(x) (SCALE_BASE + (uint64_t)(x) * P)
+
+/* 1 GiB of A with every other page B: SCALE_PAGES regions; then a change
+ * to every page, one call each. */
+static void scale_build(struct region_map *m)
+{
+	double t0 = now(), t1;
+
+	CHECK(regions_set(m, SPG(0), SPG(SCALE_PAGES), &A) == 0);
+	for (uint64_t i = 1; i < SCALE_PAGES; i += 2)
+		CHECK(regions_set(m, SPG(i), SPG(i + 1), &B) == 0);
+	t1 = now();
+	for (uint64_t i = 0; i < SCALE_PAGES; i++)
+		CHECK(regions_update(m, SPG(i), SPG(i + 1), bump_seq, NULL) == 0);
+	printf("# %llu regions: built in %.2fs, %llu one-page updates in %.2fs\n",
+	       (unsigned long long)SCALE_PAGES, t1 - t0,
+	       (unsigned long long)SCALE_PAGES, now() - t1);
+	CHECK(nregions(m) == SCALE_PAGES);
+	CHECK(regions_count_pages(m, 0, UINT64_MAX) == SCALE_PAGES);
+}
+
+/* The page copy k changes. */
+static uint64_t scale_page(int k)
+{
+	return (uint64_t)k * 5003 % SCALE_PAGES;
+}
+
+static bool has_c(const struct region_map *m, uint64_t pg)
+{
+	const struct region *r = regions_find(m, SPG(pg));
+
+	return r && attr_same(&r->attr, &C);
+}
+
+/* Fork 50 times and change each child in one place. */
+static void scale_fork(const struct region_map *m, struct region_map *c)
+{
+	double t0 = now();
+	bool apart = true;
+
+	for (int k = 0; k < SCALE_COPIES; k++) {
+		regions_init(&c[k]);
+		CHECK(regions_copy(&c[k], m) == 0);
+		CHECK(regions_set(&c[k], SPG(scale_page(k)),
+				  SPG(scale_page(k) + 1), &C) == 0);
+	}
+	printf("# %d copies, each changed in one place, in %.4fs\n",
+	       SCALE_COPIES, now() - t0);
+	/* Each change shows in its own copy only. */
+	for (int k = 0; k < SCALE_COPIES; k++)
+		for (int j = 0; j < SCALE_COPIES; j++)
+			apart &= has_c(&c[j], scale_page(k)) == (j == k);
+	for (int k = 0; k < SCALE_COPIES; k++)
+		apart &= !has_c(m, scale_page(k));
+	CHECK(apart);
+}
+
+/* Distinct nodes of m alone, then of m and its copies: the copies must
+ * add one changed path each, not a whole map. */
+static void scale_sharing(const struct region_map *m,
+			  const struct region_map *c)
+{
+	const struct region_map *all[SCALE_COPIES + 1] = { m };
+	size_t alone, shared, bound;
+
+	for (int k = 0; k < SCALE_COPIES; k++)
+		all[k + 1] = &c[k];
+	alone = distinct_nodes(all, 1);
+	CHECK(refs_consistent(all, SCALE_COPIES + 1, &shared));
+	/* One path (below 4 log2 n + 10 deep) and a few new nodes each. */
+	bound = SCALE_COPIES * (4 * log2_up(alone) + 10);
+	printf("# nodes: %zu for the map (%zu bytes each, %.1f MiB), %zu for it and "
+	       "its %d changed copies: %zu more (%.1f per copy, bound %zu)\n",
+	       alone, sizeof(struct region_node),
+	       (double)alone * sizeof(struct region_node) / (1 << 20), shared,
+	       SCALE_COPIES, shared - alone,
+	       (double)(shared - alone) / SCALE_COPIES, bound);
+	printf("# tree depth %zu (log2 n = %zu)\n", tree_stats(m).depth,
+	       log2_up(alone));
+	CHECK(shared - alone <= bound);
+}
+
+static void t_scale(void)
+{
+	static struct region_map c[SCALE_COPIES];
+	struct region_map m;
+	double t0 = now(), took;
+
+	regions_init(&m);
+	scale_build(&m);
+	CHECK(invariants_hold(&m));
+	scale_fork(&m, c);
+	scale_sharing(&m, c);
+	for (int k = 0; k < SCALE_COPIES; k += 7)
+		CHECK(invariants_hold(&c[k]));
+	for (int k = 0; k < SCALE_COPIES; k++)
+		regions_free(&c[k]);
+	regions_free(&m);
+	took = now() - t0;
+	printf("# scale test took %.2fs\n", took);
+	CHECK(took < 20);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -817,12 +1368,16 @@ static const struct {
 	{ "mremap overlapping move", t_move_overlap },
 	{ "mremap keep_old (MREMAP_DONTUNMAP)", t_move_keep_old },
 	{ "mremap replaces the destination", t_move_replaces_destination },
-	{ "copy is deep and independent", t_copy },
+	{ "copy shares the tree and stays independent", t_copy },
 	{ "clear and free", t_clear_free },
 	{ "count_pages", t_count_pages },
 	{ "random ops match per-page model", t_random_model },
 	{ "random ops at the top of the address space", t_random_model_top },
 	{ "random copies stay independent", t_random_copy_independent },
+	{ "random ops on copies sharing nodes match their models",
+	  t_random_shared_copies },
+	{ "-ENOMEM at every allocation leaves the map unchanged", t_enomem },
+	{ "1 GiB of alternating pages, then 50 forks", t_scale },
 };
 
 int main(void)
