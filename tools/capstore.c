@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capstore.h"
@@ -15,8 +17,22 @@
 
 #define DIGEST 32
 
-/* Digests already on disk, so that a capture seen again costs no
- * syscall. Open addressing; a digest is its own well mixed hash. */
+/* Most digests remembered. A slot is 33 bytes and the table at most half
+ * full, so 131072 digests take a 262144-slot table: 8.25 MiB, and
+ * 12.4 MiB while the table doubles to that size (old and new both
+ * live). A digest not remembered only costs writing the same bytes
+ * again when it comes back. */
+#define DIGEST_SET_MAX (128 * 1024)
+
+/* Tries at a fresh temporary name before giving up: with 64 random bits
+ * a clash means a planted file, which a new name avoids. */
+#define TMP_TRIES 8
+/* ".tmp-" and 16 hex digits: starts with a dot and does not end in .bin,
+ * so no reader can take it for a capture. */
+#define TMP_NAME_BUF 24
+
+/* Digests this run has stored, so that a capture seen again costs no
+ * syscall; what was on disk before is not trusted. Open addressing; a digest is its own well mixed hash. */
 struct digest_set {
 	uint8_t (*slot)[DIGEST];
 	bool *used;
@@ -27,6 +43,7 @@ struct capstore {
 	int dirfd;
 	char *path; /* DIR/captures, for messages */
 	struct digest_set stored;
+	uint64_t tmp_state; /* makes temporary names unguessable */
 };
 
 static size_t slot_of(const struct digest_set *s, const uint8_t *d)
@@ -78,35 +95,40 @@ static int set_grow(struct digest_set *s)
 	return 0;
 }
 
-/* A failure to remember only costs a later EEXIST, so it is not an error. */
+/* A failure to remember only costs a later rewrite, so it is not an
+ * error; neither is a full set. */
 static void set_add(struct digest_set *s, const uint8_t *d)
 {
-	if (set_has(s, d))
+	if (s->n >= DIGEST_SET_MAX || set_has(s, d))
 		return;
 	if (2 * (s->n + 1) > s->cap && set_grow(s) < 0)
 		return;
 	set_insert_new(s, d);
 }
 
-static int open_dir(int dirfd, struct capstore *cs)
+/* splitmix64 (Steele, Lea, Flood 2014): cheap, and every 64-bit seed
+ * gives a different sequence. */
+static uint64_t next_random(uint64_t *state)
 {
-	if (mkdirat(dirfd, "captures", 0700) < 0 && errno != EEXIST) {
-		int err = errno;
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
 
-		diag("creating %s: %s", cs->path, strerror(err));
-		return -err;
-	}
-	cs->dirfd = openat(dirfd, "captures",
-			   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (cs->dirfd < 0) {
-		int err = errno;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
 
-		diag("opening %s: %s", cs->path,
-		     err == ELOOP || err == ENOTDIR ? "not a directory (or a symbolic link)"
-						    : strerror(err));
-		return -err;
-	}
-	return 0;
+/* The traced program could plant files under names it can predict;
+ * without the kernel's randomness, time and pid still vary per run. */
+static uint64_t random_seed(void)
+{
+	struct timespec ts;
+	uint64_t seed;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed))
+		return seed;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^
+	       (uint64_t)getpid();
 }
 
 int capstore_open(int dirfd, const char *dirpath, struct capstore **out)
@@ -119,32 +141,53 @@ int capstore_open(int dirfd, const char *dirpath, struct capstore **out)
 		diag("%s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	rc = open_dir(dirfd, cs);
-	if (rc < 0) {
+	/* Never through a symbolic link: the user named DIR, not this. */
+	cs->dirfd = open_private_dir(dirfd, "captures", 0, "capture directory",
+				     cs->path);
+	if (cs->dirfd < 0) {
+		rc = cs->dirfd;
 		free(cs->path);
 		free(cs);
 		return rc;
 	}
+	cs->tmp_state = random_seed();
 	*out = cs;
 	return 0;
 }
 
+/* A new empty file under a temporary name, written in tmp. fd or -errno. */
+static int create_tmp(struct capstore *cs, char tmp[TMP_NAME_BUF])
+{
+	int fd = -EEXIST;
+
+	for (int i = 0; i < TMP_TRIES && fd == -EEXIST; i++) {
+		snprintf(tmp, TMP_NAME_BUF, ".tmp-%016" PRIx64,
+			 next_random(&cs->tmp_state));
+		fd = create_new_file(cs->dirfd, tmp);
+	}
+	return fd;
+}
+
+/* Written aside, then renamed: a half-written capture never shows under
+ * its name, and whatever was planted there is replaced, not trusted. A
+ * planted symbolic link is replaced itself, its target left alone; a
+ * planted directory makes rename fail (EISDIR, rename(2)). */
 static int write_file(struct capstore *cs, const char *name,
 		      const uint8_t *bytes, size_t len)
 {
-	int fd = create_file(cs->dirfd, name, 1);
+	char tmp[TMP_NAME_BUF];
+	int fd = create_tmp(cs, tmp);
 	int rc;
 
-	if (fd == -EEXIST)
-		return 0;
 	if (fd < 0)
 		return fd;
 	rc = write_all(fd, bytes, len);
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
-	/* A truncated capture must not pass later for a stored one. */
+	if (rc == 0 && renameat(cs->dirfd, tmp, cs->dirfd, name) < 0)
+		rc = -errno;
 	if (rc < 0)
-		unlinkat(cs->dirfd, name, 0);
+		unlinkat(cs->dirfd, tmp, 0);
 	return rc;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The capture store: DIR/captures/<sha256>.bin, each distinct capture
- * written once however many exec events name it.
+ * written once per run however many exec events name it (past the first
+ * DIGEST_SET_MAX distinct ones, rewritten with the same bytes).
  */
 #ifndef EMT_TOOLS_CAPSTORE_H
 #define EMT_TOOLS_CAPSTORE_H
@@ -12,11 +13,14 @@
 struct capstore;
 
 /* Opens (creating it 0700 if needed) the captures directory under dirfd;
- * dirpath names dirfd in messages. 0 or -errno, after saying why. */
+ * dirpath names dirfd in messages. It must not be a symbolic link and,
+ * like the output directory, be owned by the effective uid or root and
+ * not writable by group or others. 0 or -errno, after saying why. */
 int capstore_open(int dirfd, const char *dirpath, struct capstore **out);
 
-/* Stores bytes under their digest unless already stored. 0 or -errno,
- * after saying why; a partly written file is removed. */
+/* Stores bytes under their digest unless this run already did: written
+ * to a temporary file, then renamed over whatever has the name. 0 or
+ * -errno, after saying why; the temporary file is removed. */
 int capstore_put(struct capstore *cs, const uint8_t sha256[32],
 		 const uint8_t *bytes, size_t len);
 

@@ -28,45 +28,25 @@ struct output {
 	bool reported; /* an error was printed: the user sees one line */
 };
 
-static int open_dir(const char *dir)
-{
-	int fd;
-
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		int err = errno;
-
-		diag("creating output directory %s: %s", dir, strerror(err));
-		return -err;
-	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		int err = errno;
-
-		diag("opening output directory %s: %s", dir, strerror(err));
-		return -err;
-	}
-	return fd;
-}
-
+/* events.jsonl is truncated if it is a regular file, never written
+ * through a symbolic link, and refused if it is anything else. */
 static int open_events(struct output *out)
 {
 	struct stat st;
-	int fd = create_file(out->dirfd, "events.jsonl", 0);
+	int fd = open_file(out->dirfd, "events.jsonl");
 
-	if (fd == -ELOOP) {
+	/* ENXIO, as for a FIFO nobody reads (open_file). */
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -ENXIO;
+	}
+	if (fd == -ELOOP)
 		diag("%s/events.jsonl is a symbolic link; refusing to write through it",
 		     out->dir);
-		return fd;
-	}
-	if (fd < 0) {
-		diag("cannot create %s/events.jsonl: %s", out->dir, strerror(-fd));
-		return fd;
-	}
-	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+	else if (fd == -ENXIO)
 		diag("%s/events.jsonl is not a regular file", out->dir);
-		close(fd);
-		return -EINVAL;
-	}
+	else if (fd < 0)
+		diag("cannot create %s/events.jsonl: %s", out->dir, strerror(-fd));
 	return fd;
 }
 
@@ -74,7 +54,10 @@ static int open_all(struct output *out)
 {
 	int rc;
 
-	out->dirfd = open_dir(out->dir);
+	/* The user's own symbolic link for DIR is followed: what is checked
+	 * is the directory it leads to. */
+	out->dirfd = open_private_dir(AT_FDCWD, out->dir, 1, "output directory",
+				      out->dir);
 	if (out->dirfd < 0)
 		return out->dirfd;
 	out->events_fd = open_events(out);

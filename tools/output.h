@@ -13,7 +13,9 @@ struct output;
 
 /* Creates dir (0700) if missing, then events.jsonl (0600, truncated)
  * and captures/, so that an unusable directory is known before the
- * program starts. 0 or -errno. */
+ * program starts. dir and captures/ must be owned by the effective uid
+ * or root and not writable by group or others; events.jsonl and
+ * captures/ must not be symbolic links. 0 or -errno. */
 int output_open(const char *dir, struct output **out);
 
 /* Stores the capture of an exec event, then queues its record. Records
