@@ -67,7 +67,7 @@ static int flip(struct emt_monitor *mon, struct thread *t,
 	event_flip(mon, t, f->page, EMT_PAGE_SIZE, f->attr.granted, prot);
 	/* From now on a read() into this page would fail with EFAULT. */
 	if ((f->attr.asked & PROT_WRITE) && !(prot & PROT_WRITE))
-		kwrite_watch(mon, t);
+		watch_add(mon, t, WATCH_READS);
 	if (shared_memory(t))
 		rc = inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, prot);
 	else

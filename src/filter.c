@@ -75,6 +75,7 @@ static int add_rules(scmp_filter_ctx ctx)
 				       CLONE_UNTRACED));
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(clone3), 0);
 	rc |= add_open_rules(ctx);
+	rc |= seccomp_rule_add(ctx, TRACE, (int)sysent_native_nr(SC_PERSONALITY), 0);
 	/* A filter of the program's own could hide calls from emt: say so. */
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(seccomp), 0);
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(prctl), 1,
@@ -105,15 +106,19 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **out, size_t *n)
 /* Calls that make the kernel write into user buffers (kwrite.c). */
 static int add_read_rules(scmp_filter_ctx ctx)
 {
-	static const int calls[] = { SCMP_SYS(read), SCMP_SYS(pread64),
-				     SCMP_SYS(readv), SCMP_SYS(preadv),
-				     SCMP_SYS(preadv2), SCMP_SYS(recvfrom),
-				     SCMP_SYS(recvmsg) };
+	static const enum sc_op calls[] = { SC_READ, SC_PREAD64, SC_READV, SC_PREADV,
+					    SC_PREADV2, SC_RECVFROM, SC_RECVMSG };
 	int rc = 0;
 
 	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
-		rc |= seccomp_rule_add(ctx, TRACE, calls[i], 0);
+		rc |= seccomp_rule_add(ctx, TRACE, (int)sysent_native_nr(calls[i]), 0);
 	return rc ? -EINVAL : 0;
+}
+
+/* Every mmap: under READ_IMPLIES_EXEC a readable mapping is executable. */
+static int add_mmap_rules(scmp_filter_ctx ctx)
+{
+	return seccomp_rule_add(ctx, TRACE, (int)sysent_native_nr(SC_MMAP), 0) ? -EINVAL : 0;
 }
 
 static int build(struct emt_monitor *mon, struct sock_fprog *prog,
@@ -151,9 +156,14 @@ int filter_build(struct emt_monitor *mon, struct sock_fprog *prog)
 	return build(mon, prog, add_rules, TRACE);
 }
 
-int filter_build_reads(struct emt_monitor *mon, struct sock_fprog *prog)
+int filter_build_watch(struct emt_monitor *mon, unsigned int which,
+		       struct sock_fprog *prog)
 {
-	return build(mon, prog, add_read_rules, SCMP_ACT_ALLOW);
+	if (which == WATCH_READS)
+		return build(mon, prog, add_read_rules, SCMP_ACT_ALLOW);
+	if (which == WATCH_MMAPS)
+		return build(mon, prog, add_mmap_rules, SCMP_ACT_ALLOW);
+	return -EINVAL;
 }
 
 void filter_free(struct sock_fprog *prog)

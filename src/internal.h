@@ -54,7 +54,10 @@ struct proc {
 	struct mm_space *mm;
 	int n_threads;
 	bool passive;          /* not followed: traced but not enforced */
-	bool reads_watched;    /* kwrite filter installed (kept across exec) */
+	unsigned int watched;  /* WATCH_* filters installed (inherited, and
+				  kept across exec, as filters are) */
+	bool syscall_mode;     /* resumed with PTRACE_SYSCALL: every call
+				  stops (no filter could be added) */
 	int exit_status;       /* leader's wait status once known */
 	struct proc *next;
 };
@@ -70,6 +73,8 @@ struct pending_call {
 	bool has_file;         /* a file mapping: dev, ino name its file */
 	uint64_t dev, ino;
 	bool truncating;       /* an open with O_TRUNC (or creating) */
+	bool rie_before;       /* personality: READ_IMPLIES_EXEC was on */
+	bool rie_after;        /* personality: and is on after the call */
 };
 
 enum thread_state {
@@ -97,6 +102,9 @@ struct thread {
 	enum thread_state state;
 	int stop_status;       /* wait status of the stop it is held in */
 	int slot;              /* trampoline slot, -1 when none */
+	/* READ_IMPLIES_EXEC, kept out of the kernel and applied by emt
+	 * (personality is per thread, inherited by clone and fork). */
+	bool read_implies_exec;
 	struct slot_flip flip; /* a flip sent through the slot */
 	bool expect_attach_stop; /* auto-attach PTRACE_EVENT_STOP still due */
 	int deliver_sig;       /* signal to deliver when resumed */
@@ -265,7 +273,16 @@ void tracee_kill_all(struct emt_monitor *mon);
 /* filter.c */
 struct sock_fprog;
 int filter_build(struct emt_monitor *mon, struct sock_fprog *prog);
-int filter_build_reads(struct emt_monitor *mon, struct sock_fprog *prog);
+/* More calls a process must send to emt from now on (watch.c). */
+enum watch {
+	WATCH_READS = 1,  /* the kernel writes the caller's buffers */
+	WATCH_MMAPS = 2,  /* every mmap (READ_IMPLIES_EXEC) */
+};
+int filter_build_watch(struct emt_monitor *mon, unsigned int which,
+		       struct sock_fprog *prog);
+/* Make t's process send those calls to emt: a filter added to it, or
+ * where none can be, a stop at every call. */
+void watch_add(struct emt_monitor *mon, struct thread *t, unsigned int which);
 void filter_free(struct sock_fprog *prog);
 
 /* stops.c */
@@ -298,6 +315,8 @@ void memcalls_exit(struct emt_monitor *mon, struct thread *t,
 		   struct pending_call *c, int64_t ret, bool failed);
 bool proccalls_entry(struct emt_monitor *mon, struct thread *t,
 		     struct pending_call *c);
+void proccalls_exit(struct emt_monitor *mon, struct thread *t,
+		    struct pending_call *c, int64_t ret, bool failed);
 bool filecalls_entry(struct emt_monitor *mon, struct thread *t,
 		     struct pending_call *c);
 void filecalls_exit(struct emt_monitor *mon, struct thread *t,
@@ -335,8 +354,7 @@ bool kwrite_is_candidate(enum sc_op op);
  * onto its syscall instruction to make the call again. */
 bool kwrite_prepare(struct emt_monitor *mon, struct thread *t,
 		    const struct sc_call *sc);
-/* Install, once per process, the filter that sends such calls to emt. */
-void kwrite_watch(struct emt_monitor *mon, struct thread *t);
+
 
 /* alias.c: dual mappings of one file */
 bool alias_file_of(pid_t pid, int fd, uint64_t *dev, uint64_t *ino);

@@ -144,21 +144,3 @@ bool kwrite_is_candidate(enum sc_op op)
 	       op == SC_PREADV || op == SC_PREADV2 || op == SC_RECVFROM ||
 	       op == SC_RECVMSG;
 }
-
-void kwrite_watch(struct emt_monitor *mon, struct thread *t)
-{
-	struct sock_fprog prog = { 0 };
-	int rc;
-
-	if (!mon->use_seccomp || t->proc->reads_watched)
-		return;
-	t->proc->reads_watched = true;
-	rc = filter_build_reads(mon, &prog);
-	if (!rc)
-		rc = inject_filter(mon, t, &prog);
-	filter_free(&prog);
-	if (rc)
-		emt_log(mon, EMT_LOG_WARN,
-			"%d: cannot watch reads into code (%d): they may fail with EFAULT",
-			t->proc->pid, rc);
-}

@@ -4,6 +4,7 @@
  * untraced, a seccomp filter of the program's own. And the calls that make
  * the kernel write the caller's buffers (kwrite.c decides).
  */
+#include <linux/personality.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
@@ -46,10 +47,55 @@ static void warn_own_filter(struct emt_monitor *mon, struct thread *t,
 			t->proc->pid);
 }
 
+/* READ_IMPLIES_EXEC makes the kernel add PROT_EXEC to every readable
+ * mapping (do_mmap, mprotect, brk's VM_DATA_DEFAULT_FLAGS): memory the
+ * program asked only writable would be W+X without any call saying so.
+ * emt keeps the bit out of the kernel's personality and applies it itself
+ * (memcalls.c), arming what it makes executable; the program reads the
+ * personality it set. */
+static bool personality_entry(struct emt_monitor *mon, struct thread *t,
+			      struct pending_call *c)
+{
+	uint64_t persona = c->sc.args[0] & 0xffffffffu;
+
+	c->rie_before = c->rie_after = t->read_implies_exec;
+	if (persona != 0xffffffffu) {
+		c->rie_after = persona & READ_IMPLIES_EXEC;
+		if (c->rie_after)
+			syscalls_rewrite_arg(t, &c->sc, 0, persona & ~(uint64_t)READ_IMPLIES_EXEC);
+	}
+	(void)mon;
+	return c->rie_before || c->rie_after;
+}
+
+/* The old personality, as the program set it. */
+static void personality_exit(struct emt_monitor *mon, struct thread *t,
+			     const struct pending_call *c, int64_t ret)
+{
+	arch_regs regs;
+
+	if (c->rie_before && thread_getregs(t, &regs) == 0) {
+		arch_set_retval(&regs, ret | READ_IMPLIES_EXEC);
+		thread_setregs(t, &regs);
+	}
+	t->read_implies_exec = c->rie_after;
+	if (c->rie_after)
+		watch_add(mon, t, WATCH_MMAPS);
+}
+
+void proccalls_exit(struct emt_monitor *mon, struct thread *t,
+		    struct pending_call *c, int64_t ret, bool failed)
+{
+	if (c->op == SC_PERSONALITY && !failed)
+		personality_exit(mon, t, c, ret);
+}
+
 bool proccalls_entry(struct emt_monitor *mon, struct thread *t,
 		     struct pending_call *c)
 {
 	switch (c->op) {
+	case SC_PERSONALITY:
+		return personality_entry(mon, t, c);
 	case SC_CLONE:
 	case SC_CLONE3:
 		keep_child_traced(mon, t, &c->sc);

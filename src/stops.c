@@ -114,6 +114,11 @@ static struct proc *child_proc(struct emt_monitor *mon, struct thread *parent,
 	}
 	p->parent = parent->proc->pid;
 	p->passive = parent->proc->passive || (mon->opts.flags & EMT_OPT_NO_FOLLOW);
+	/* What the kernel keeps for a child: its parent's filters, its
+	 * personality. */
+	p->watched = parent->proc->watched;
+	p->syscall_mode = parent->proc->syscall_mode;
+
 	event_process(mon, child, p->parent, EMT_PROCESS_START, 0);
 	return p;
 }
@@ -159,6 +164,9 @@ static void on_clone(struct emt_monitor *mon, struct thread *t, int event)
 			c->expect_attach_stop = true;
 		}
 	}
+	/* The child has its parent's personality (copy_process). */
+	if (c)
+		c->read_implies_exec = t->read_implies_exec;
 	thread_resume(mon, t, 0);
 }
 
@@ -187,6 +195,8 @@ static void on_exec(struct emt_monitor *mon, struct thread *t)
 	event_process(mon, p->pid, p->parent, EMT_PROCESS_EXECVE, 0);
 	if (p->pid == mon->main_pid && !mon->main_exec_seen)
 		read_exec_report(mon);
+	/* A 64-bit execve clears READ_IMPLIES_EXEC (set_personality_64bit). */
+	t->read_implies_exec = false;
 	if (!p->passive) {
 		written_scan_fds(mon, p->pid);
 		tramp_create(mon, t);

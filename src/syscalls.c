@@ -34,10 +34,17 @@ void syscalls_commit(struct emt_monitor *mon, struct thread *t, int64_t ret)
 {
 	struct pending_call *c = &t->call;
 
-	if (sysent_group(c->op) == SCG_OPEN)
+	switch (sysent_group(c->op)) {
+	case SCG_OPEN:
 		filecalls_exit(mon, t, c, ret, is_error(ret));
-	else
+		break;
+	case SCG_PROCESS:
+		proccalls_exit(mon, t, c, ret, is_error(ret));
+		break;
+	default:
 		memcalls_exit(mon, t, c, ret, is_error(ret));
+		break;
+	}
 	if (c->report)
 		report_call(mon, t, ret);
 	c->op = SC_NONE;

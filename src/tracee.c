@@ -28,7 +28,7 @@ void thread_resume(struct emt_monitor *mon, struct thread *t, int sig)
 		sig = thread_take_signal(mon, t);
 	/* After a seccomp stop only PTRACE_SYSCALL yields the syscall-exit
 	 * stop the commit needs (ptrace(2), PTRACE_EVENT_SECCOMP). */
-	if (t->call.op || mon->syscall_mode)
+	if (t->call.op || mon->syscall_mode || (t->proc && t->proc->syscall_mode))
 		req = PTRACE_SYSCALL;
 	if (ptrace(req, t->tid, 0, (long)sig) < 0 && errno != ESRCH)
 		emt_log(mon, EMT_LOG_WARN, "resume %d: %m", t->tid);

@@ -45,3 +45,6 @@ register "fexecve of a memfd copy: its code captured" t_exec_copy memfd
 register "execve of a file written while traced: captured" t_exec_copy file
 register "code written to a file, mapped R-X private: captured" t_route file_code private
 register "code written to a file, mapped R-X shared: captured" t_route file_code shared
+
+# READ_IMPLIES_EXEC turned on at run time: readable memory is executable.
+register "personality(READ_IMPLIES_EXEC): mmap, mprotect, heap, child" t_route read_implies_exec

@@ -47,6 +47,8 @@ static inline uint64_t arch_pc(const arch_regs *r) { return r->rip; }
 static inline void arch_set_pc(arch_regs *r, uint64_t pc) { r->rip = pc; }
 static inline uint64_t arch_sp(const arch_regs *r) { return r->rsp; }
 static inline int64_t arch_retval(const arch_regs *r) { return (int64_t)r->rax; }
+/* At a syscall-exit stop: the result the program gets. */
+static inline void arch_set_retval(arch_regs *r, int64_t v) { r->rax = (uint64_t)v; }
 
 void arch_regs_to_event(const arch_regs *r, struct emt_regs *out);
 /* Turn r into a call of syscall nr with args, not subject to the kernel's
