@@ -22,58 +22,6 @@
 
 #define PROT_MASK (PROT_READ | PROT_WRITE | PROT_EXEC)
 
-bool alias_file_of(pid_t pid, int fd, uint64_t *dev, uint64_t *ino)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
-	if (fd < 0 || stat(path, &st) < 0)
-		return false;
-	*dev = st.st_dev;
-	*ino = st.st_ino;
-	return true;
-}
-
-static void view_drop_range(struct mm_space *mm, uint64_t start, uint64_t end)
-{
-	size_t keep = 0;
-
-	/* Views are whole mappings; a partial unmap forgets the view. */
-	for (size_t i = 0; i < mm->n_views; i++)
-		if (mm->views[i].end <= start || mm->views[i].start >= end)
-			mm->views[keep++] = mm->views[i];
-	mm->n_views = keep;
-}
-
-void alias_add_view(struct mm_space *mm, const struct view *v)
-{
-	view_drop_range(mm, v->start, v->end);
-	if (mm->n_views == mm->cap_views) {
-		size_t cap = mm->cap_views ? mm->cap_views * 2 : 8;
-		struct view *nv = realloc(mm->views, cap * sizeof(*nv));
-
-		if (!nv)
-			return;
-		mm->views = nv;
-		mm->cap_views = cap;
-	}
-	mm->views[mm->n_views++] = *v;
-}
-
-void alias_unmap(struct mm_space *mm, uint64_t start, uint64_t end)
-{
-	view_drop_range(mm, start, end);
-}
-
-static const struct view *view_at(const struct mm_space *mm, uint64_t addr)
-{
-	for (size_t i = 0; i < mm->n_views; i++)
-		if (addr >= mm->views[i].start && addr < mm->views[i].end)
-			return &mm->views[i];
-	return NULL;
-}
-
 static void set_prot(struct region_attr *attr, void *ctx)
 {
 	attr->granted = (uint8_t)*(int *)ctx;
@@ -105,30 +53,75 @@ static void protect_alias(struct emt_monitor *mon, struct thread *t,
 static bool alias_of(const struct view *v, uint64_t off, const struct view *w,
 		     int want, uint64_t *q)
 {
+	/* Only a shared view writes the file; any view (a private one too,
+	 * until its page is copied) shows what was written. */
 	if (w == v || w->dev != v->dev || w->ino != v->ino || !(w->prot & want) ||
+	    (want == PROT_WRITE && !w->shared) || (want == PROT_EXEC && !v->shared) ||
 	    off < w->off || off - w->off >= w->end - w->start)
 		return false;
 	*q = w->start + (off - w->off);
 	return true;
 }
 
-/* For every other view of the file page behind addr whose protection
- * includes `want`, call fn on the aliasing page. */
+/* A view of the file page, found in some address space. */
+struct alias {
+	pid_t pid;             /* a process with that address space */
+	struct view w;         /* the view, as it was when found */
+	uint64_t q;            /* its page that shows the file page */
+};
+
+#define ALIASES_MAX 64
+
+/* Every other view, in any traced address space, of the file page behind
+ * page, whose protection includes want. Copied out: acting on one may
+ * stop another process, whose events may change the views. */
+static size_t find_aliases(struct emt_monitor *mon, struct thread *t, uint64_t page,
+			   int want, struct alias *out)
+{
+	const struct view *v = views_at(t->proc->mm, page);
+	size_t n = 0;
+	uint64_t off, q;
+
+	if (!v)
+		return 0;
+	off = v->off + (page - v->start);
+	for (struct proc *p = mon->procs; p; p = p->next) {
+		const struct mm_space *mm = p->mm;
+
+		if (proc_mm_seen_before(mon, p))
+			continue;
+		for (size_t i = 0; i < mm->n_views && n < ALIASES_MAX; i++)
+			if (alias_of(v, off, &mm->views[i], want, &q))
+				out[n++] = (struct alias){ p->pid, mm->views[i], q };
+	}
+	return n;
+}
+
+/* For every other view of the file page behind page whose protection
+ * includes want, call fn on the aliasing page, with a thread of the
+ * address space that has it. */
 static void for_each_alias(struct emt_monitor *mon, struct thread *t,
 			   uint64_t page, int want,
 			   void (*fn)(struct emt_monitor *, struct thread *,
 				      const struct view *, uint64_t, uint64_t))
 {
-	struct mm_space *mm = t->proc->mm;
-	const struct view *v = view_at(mm, page);
-	uint64_t off, q;
+	struct alias found[ALIASES_MAX];
+	size_t n = find_aliases(mon, t, page, want, found);
 
-	if (!v)
-		return;
-	off = v->off + (page - v->start);
-	for (size_t i = 0; i < mm->n_views; i++)
-		if (alias_of(v, off, &mm->views[i], want, &q))
-			fn(mon, t, &mm->views[i], q, page);
+	for (size_t i = 0; i < n; i++) {
+		struct proc *p = proc_find(mon, found[i].pid);
+		struct thread *actor = p ? borrow_thread(mon, p, t) : NULL;
+
+		if (!actor) {
+			event_blind(mon, found[i].pid, 0, EMT_BLIND_SHARED_OUTSIDE,
+				    found[i].q, EMT_PAGE_SIZE, -1,
+				    "no thread of this process could be stopped to "
+				    "protect its view of a page written elsewhere");
+			continue;
+		}
+		fn(mon, actor, &found[i].w, found[i].q, page);
+		borrow_return(mon, actor, t);
+	}
 }
 
 static void guard_writer(struct emt_monitor *mon, struct thread *t,
@@ -151,10 +144,13 @@ static void rearm_exec(struct emt_monitor *mon, struct thread *t,
 {
 	struct region_map *map = &t->proc->mm->map;
 	const struct region *r = regions_find(map, q);
+	int asked = r ? r->attr.asked : w->prot;
 
-	if (!r || !(r->attr.asked & PROT_EXEC))
+	/* An executable view emt did not track yet (it never ran, or its
+	 * file was not one a program writes) is armed all the same. */
+	if (!(asked & PROT_EXEC))
 		return;
-	protect_alias(mon, t, w, q, prot_armed(r->attr.asked));
+	protect_alias(mon, t, w, q, prot_armed(asked));
 	/* The next capture of q says it ran what was written through page. */
 	regions_update(map, q, q + EMT_PAGE_SIZE, mark_written, &page);
 }
@@ -168,7 +164,7 @@ static void guard_writer_at(struct emt_monitor *mon, struct thread *t,
 
 bool alias_runs_from(const struct mm_space *mm, uint64_t page, uint64_t pc)
 {
-	const struct view *v = view_at(mm, page);
+	const struct view *v = views_at(mm, page);
 	uint64_t lo = EMT_PAGE_DOWN(pc), hi = EMT_PAGE_DOWN(pc + ARCH_MAX_INSN_LEN - 1);
 	uint64_t off, q;
 
@@ -189,17 +185,4 @@ void alias_after_exec(struct emt_monitor *mon, struct thread *t, uint64_t page)
 void alias_after_write(struct emt_monitor *mon, struct thread *t, uint64_t page)
 {
 	for_each_alias(mon, t, page, PROT_EXEC, rearm_exec);
-}
-
-int alias_copy(struct mm_space *dst, const struct mm_space *src)
-{
-	if (!src->n_views)
-		return 0;
-	dst->views = malloc(src->n_views * sizeof(*dst->views));
-	if (!dst->views)
-		return -ENOMEM;
-	for (size_t i = 0; i < src->n_views; i++)
-		dst->views[i] = src->views[i];
-	dst->n_views = dst->cap_views = src->n_views;
-	return 0;
 }

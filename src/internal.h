@@ -23,6 +23,7 @@ struct view {
 	uint64_t start, end;
 	uint64_t dev, ino, off;
 	int prot;              /* as the program asked */
+	bool shared;           /* MAP_SHARED: writes reach the file */
 };
 
 /* Trampoline layout (tramp.c): code slots, their data, per-thread
@@ -119,6 +120,10 @@ struct thread {
 	uint64_t last_fault_pc, last_fault_addr; /* last fault seen stale */
 	int stale_count;
 	int step_depth;        /* faults handled inside a step's fault */
+	/* A stop waitpid reported in the batch being handled, not handled
+	 * yet (monitor.c); borrow.c may take it first. */
+	bool batch_pending;
+	int batch_status;
 	struct thread *next;   /* hash chain */
 };
 
@@ -230,6 +235,9 @@ struct mm_space *mm_new(void);
 struct mm_space *mm_get(struct mm_space *mm);
 void mm_put(struct mm_space *mm);
 struct mm_space *mm_fork(const struct mm_space *parent);
+/* Whether a process listed before p shares p's address space (to visit
+ * each address space once). */
+bool proc_mm_seen_before(const struct emt_monitor *mon, const struct proc *p);
 void tasks_free_all(struct emt_monitor *mon);
 #define for_each_thread(mon, t)                                               \
 	for (size_t _b = 0; _b < THREAD_BUCKETS; _b++)                        \
@@ -356,16 +364,32 @@ bool kwrite_prepare(struct emt_monitor *mon, struct thread *t,
 		    const struct sc_call *sc);
 
 
+/* views.c: the file pages each mapping shows. 0 or -ENOMEM. */
+int views_add(struct mm_space *mm, const struct view *v);
+int views_unmap(struct mm_space *mm, uint64_t start, uint64_t end);
+int views_protect(struct mm_space *mm, uint64_t start, uint64_t end, int prot);
+int views_move(struct mm_space *mm, uint64_t old_addr, uint64_t old_len,
+	       uint64_t new_addr, uint64_t new_len, bool keep_old);
+const struct view *views_at(const struct mm_space *mm, uint64_t addr);
+int views_copy(struct mm_space *dst, const struct mm_space *src);
+bool views_file_of_fd(pid_t pid, int fd, uint64_t *dev, uint64_t *ino);
+/* The mapping at addr as the kernel has it (the file it really maps). */
+bool views_file_at(pid_t pid, uint64_t addr, struct view *v);
+/* fn(page range) for every view, in any traced address space, of file
+ * bytes [off, off+len) of (dev, ino). fn must not change the views. */
+void views_for_file(struct emt_monitor *mon, uint64_t dev, uint64_t ino,
+		    uint64_t off, uint64_t len,
+		    void (*fn)(struct emt_monitor *, struct proc *, const struct view *,
+			       uint64_t start, uint64_t end, void *),
+		    void *ctx);
+
 /* alias.c: dual mappings of one file */
-bool alias_file_of(pid_t pid, int fd, uint64_t *dev, uint64_t *ino);
-void alias_add_view(struct mm_space *mm, const struct view *v);
-void alias_unmap(struct mm_space *mm, uint64_t start, uint64_t end);
 void alias_after_exec(struct emt_monitor *mon, struct thread *t, uint64_t page);
 void alias_after_write(struct emt_monitor *mon, struct thread *t, uint64_t page);
 /* Whether an instruction at pc runs from an executable view of the file
  * page that page shows: it writes its own code through another view. */
 bool alias_runs_from(const struct mm_space *mm, uint64_t page, uint64_t pc);
-int alias_copy(struct mm_space *dst, const struct mm_space *src);
+
 
 /* faults.c */
 bool faults_on_segv(struct emt_monitor *mon, struct thread *t);
@@ -425,6 +449,13 @@ bool tramp_own_call(struct thread *t, uint64_t ip, const struct sc_call *sc);
  * Mended and handled: true. landed: t's previous stop was its slot call. */
 bool tramp_recover(struct emt_monitor *mon, struct thread *t,
 		   const arch_regs *now, bool landed);
+
+/* borrow.c: a thread of another process to run calls in its address
+ * space: self if it shares it; NULL when none can be stopped. Give it
+ * back with borrow_return. */
+struct thread *borrow_thread(struct emt_monitor *mon, struct proc *p,
+			     struct thread *self);
+void borrow_return(struct emt_monitor *mon, struct thread *t, struct thread *self);
 
 /* memio.c */
 int mem_read(struct emt_monitor *mon, struct proc *p, uint64_t addr, void *buf,

@@ -91,11 +91,14 @@ static bool mmap_entry(struct emt_monitor *mon, struct thread *t,
 	if (origin != EMT_ORIGIN_NONE)
 		arm_call(c, origin);
 	grant(t, c);
-	if (!(a[3] & MAP_ANONYMOUS) && (origin != EMT_ORIGIN_NONE || (a[3] & MAP_SHARED)))
-		c->has_file = alias_file_of(t->proc->pid, (int)a[4], &c->dev, &c->ino);
+	/* Every file view that runs code or may write a file's pages is
+	 * recorded (views.c). */
+	if (!(a[3] & MAP_ANONYMOUS) && ((c->asked & PROT_EXEC) || (a[3] & MAP_SHARED)))
+		c->has_file = views_file_of_fd(t->proc->pid, (int)a[4], &c->dev, &c->ino);
 	c->report |= (c->asked & PROT_EXEC) != 0;
-	return c->report || c->has_file ||
-	       ((a[3] & MAP_FIXED) && overlaps(t->proc->mm, a[0], a[1]));
+	return c->report || c->has_file || (a[3] & MAP_SHARED) ||
+	       ((a[3] & MAP_FIXED) && (overlaps(t->proc->mm, a[0], a[1]) ||
+				       t->proc->mm->n_views > 0));
 }
 
 static bool mprotect_entry(struct emt_monitor *mon, struct thread *t,
@@ -111,7 +114,7 @@ static bool mprotect_entry(struct emt_monitor *mon, struct thread *t,
 		arm_call(c, origin);
 	grant(t, c);
 	c->report |= overlaps(t->proc->mm, a[0], a[1]) || (c->asked & PROT_EXEC);
-	return c->report;
+	return c->report || t->proc->mm->n_views > 0;
 }
 
 /* munmap, mremap: the map (and the views) follow the pages. */
@@ -242,24 +245,70 @@ static void track_range(struct region_map *map, uint64_t start, uint64_t end,
 	}
 }
 
-static void commit_mmap(struct mm_space *mm, const struct pending_call *c,
-			uint64_t addr)
+/* Whether another thread or process could have changed what an fd names
+ * between emt's look at entry and the kernel's mmap (dup2). */
+static bool fd_may_change(const struct thread *t)
+{
+	return t->proc->n_threads > 1 || t->proc->mm->refs > 1;
+}
+
+/* The file the kernel mapped at addr is not the one emt judged: it may
+ * hold code emt would have armed. Arm it now; code may have run from it
+ * meanwhile in another thread. */
+static void fd_swapped(struct emt_monitor *mon, struct thread *t,
+		       struct pending_call *c, const struct view *v)
+{
+	if (!(c->asked & PROT_EXEC) || c->granted != c->asked)
+		return;
+	if (inject_mprotect(mon, t, v->start, v->end - v->start, prot_armed(c->asked)))
+		return;
+	c->granted = prot_armed(c->asked);
+	c->origin = EMT_ORIGIN_EXEC_MAP;
+	event_blind(mon, t->proc->pid, t->tid, EMT_BLIND_UNSEEN_EXEC, v->start,
+		    v->end - v->start, sysent_native_nr(SC_MMAP),
+		    "the fd mapped was replaced while emt looked at it; "
+		    "another thread may have run this code before emt armed it");
+}
+
+/* The view the new mapping is, as the kernel made it. */
+static bool view_of_map(struct emt_monitor *mon, struct thread *t,
+			struct pending_call *c, uint64_t addr, struct view *v)
 {
 	uint64_t end = addr + EMT_PAGE_UP(c->sc.args[1]);
+	bool anon = c->sc.args[3] & MAP_ANONYMOUS;
+
+	*v = (struct view){ addr, end, c->dev, c->ino, c->sc.args[5], c->asked,
+			    (c->sc.args[3] & MAP_SHARED) != 0 };
+	if ((anon || fd_may_change(t)) && views_file_at(t->proc->pid, addr, v)) {
+		if (!anon && (v->dev != c->dev || v->ino != c->ino))
+			fd_swapped(mon, t, c, v);
+		v->start = addr;
+		v->end = end;
+		v->prot = c->asked;
+		return true;
+	}
+	return c->has_file;
+}
+
+static void commit_mmap(struct emt_monitor *mon, struct thread *t,
+			struct pending_call *c, uint64_t addr)
+{
+	struct mm_space *mm = t->proc->mm;
+	uint64_t end = addr + EMT_PAGE_UP(c->sc.args[1]);
+	struct view v;
+	bool has_view = (c->has_file || (c->sc.args[3] & MAP_SHARED)) &&
+			view_of_map(mon, t, c, addr, &v);
 	struct region_attr attr = { .asked = (uint8_t)c->asked,
 				    .granted = (uint8_t)c->granted,
 				    .origin = c->origin };
 
 	/* A new mapping replaces whatever was there (MAP_FIXED). */
 	regions_remove(&mm->map, addr, end);
-	alias_unmap(mm, addr, end);
+	views_unmap(mm, addr, end);
 	if (c->granted != c->asked)
 		regions_set(&mm->map, addr, end, &attr);
-	if (c->has_file) {
-		struct view v = { addr, end, c->dev, c->ino, c->sc.args[5], c->asked };
-
-		alias_add_view(mm, &v);
-	}
+	if (has_view)
+		views_add(mm, &v);
 }
 
 /* The heap shrank, or grew; under READ_IMPLIES_EXEC the kernel would
@@ -280,26 +329,29 @@ static void commit_brk(struct thread *t, uint64_t brk)
 }
 
 /* The call succeeded: bring the map up to date. */
-static void commit_success(struct mm_space *mm, const struct pending_call *c,
-			   uint64_t ret)
+static void commit_success(struct emt_monitor *mon, struct thread *t,
+			   struct pending_call *c, uint64_t ret)
 {
+	struct mm_space *mm = t->proc->mm;
 	const uint64_t *a = c->sc.args;
 	uint64_t end = a[0] + EMT_PAGE_UP(a[1]);
 
 	switch (c->op) {
 	case SC_MMAP:
-		commit_mmap(mm, c, ret);
+		commit_mmap(mon, t, c, ret);
 		break;
 	case SC_MPROTECT:
 	case SC_PKEY_MPROTECT:
 		track_range(&mm->map, a[0], end, c);
+		views_protect(mm, a[0], end, c->asked);
 		break;
 	case SC_MUNMAP:
 		regions_remove(&mm->map, a[0], end);
-		alias_unmap(mm, a[0], end);
+		views_unmap(mm, a[0], end);
 		break;
 	case SC_MREMAP:
-		alias_unmap(mm, a[0], end);
+		views_move(mm, a[0], EMT_PAGE_UP(a[1]), ret, EMT_PAGE_UP(a[2]),
+			   a[3] & MREMAP_DONTUNMAP);
 		regions_move(&mm->map, a[0], EMT_PAGE_UP(a[1]), ret,
 			     EMT_PAGE_UP(a[2]), a[3] & MREMAP_DONTUNMAP);
 		break;
@@ -316,5 +368,5 @@ void memcalls_exit(struct emt_monitor *mon, struct thread *t,
 	if (c->op == SC_BRK)
 		commit_brk(t, (uint64_t)ret);
 	else if (!failed)
-		commit_success(t->proc->mm, c, (uint64_t)ret);
+		commit_success(mon, t, c, (uint64_t)ret);
 }

@@ -167,9 +167,23 @@ static void launch_settled(struct emt_monitor *mon)
 struct reported {
 	pid_t tid;
 	int status;
+	bool noted;    /* its thread was known: see note_pending */
 };
 
 #define BATCH_MAX 256
+
+/* A stop collected but not handled yet: the thread is stopped, whatever
+ * emt's table says, and another thread's handling may need it first. */
+static bool note_pending(struct emt_monitor *mon, pid_t tid, int status)
+{
+	struct thread *t = thread_find(mon, tid);
+
+	if (!t || !t->proc)
+		return false;
+	t->batch_pending = true;
+	t->batch_status = status;
+	return true;
+}
 
 /* Collects every stop the kernel has ready, blocking for the first.
  * waitpid(-1) scans the tracer's tracees newest first, so a thread that
@@ -190,6 +204,7 @@ static int wait_batch(struct emt_monitor *mon, struct reported *batch)
 			continue;
 		if (tid <= 0)
 			break;
+		batch[n].noted = note_pending(mon, tid, batch[n].status);
 		batch[n++].tid = tid;
 		flags |= WNOHANG;
 	}
@@ -199,10 +214,17 @@ static int wait_batch(struct emt_monitor *mon, struct reported *batch)
 static void handle_batch(struct emt_monitor *mon, const struct reported *batch, int n)
 {
 	for (int i = 0; i < n; i++) {
+		struct thread *t = thread_find(mon, batch[i].tid);
+
 		if (batch[i].tid == mon->wake_pid) {
 			mon->wake_pid = 0;
 			continue;
 		}
+		/* Taken and handled by a borrow meanwhile (borrow.c). */
+		if (batch[i].noted && (!t || !t->batch_pending))
+			continue;
+		if (t)
+			t->batch_pending = false;
 		stops_handle(mon, batch[i].tid, batch[i].status);
 		stops_reap(mon);
 		launch_settled(mon);

@@ -148,7 +148,7 @@ struct mm_space *mm_fork(const struct mm_space *parent)
 	if (!mm)
 		return NULL;
 	if (regions_copy(&mm->map, &parent->map) < 0 ||
-	    alias_copy(mm, parent) < 0) {
+	    views_copy(mm, parent) < 0) {
 		mm_put(mm);
 		return NULL;
 	}
@@ -157,6 +157,14 @@ struct mm_space *mm_fork(const struct mm_space *parent)
 	mm->vdso_syscall = parent->vdso_syscall;
 	mm->brk = parent->brk;
 	return mm;
+}
+
+bool proc_mm_seen_before(const struct emt_monitor *mon, const struct proc *p)
+{
+	for (const struct proc *q = mon->procs; q && q != p; q = q->next)
+		if (q->mm == p->mm)
+			return true;
+	return false;
 }
 
 void tasks_free_all(struct emt_monitor *mon)

@@ -48,3 +48,10 @@ register "code written to a file, mapped R-X shared: captured" t_route file_code
 
 # READ_IMPLIES_EXEC turned on at run time: readable memory is executable.
 register "personality(READ_IMPLIES_EXEC): mmap, mprotect, heap, child" t_route read_implies_exec
+
+# Dual mappings a monitor keeping only whole, unchanged mappings loses.
+register "dual mapping: R-X view partly unmapped" t_route alias_views partial
+register "dual mapping: RW view mprotect'ed R-X" t_route alias_views protect
+register "dual mapping: R-X view moved with mremap" t_route alias_views mremap
+register "dual mapping: shared memory duplicated by mremap(old_size 0)" t_route alias_views dup
+register "dual mapping across fork: parent writes, child runs" t_route alias_views fork

@@ -64,6 +64,10 @@ void arch_set_syscall_arg(arch_regs *r, enum sc_abi abi, int slot, uint64_t valu
 /* At a syscall-entry or seccomp stop of a native call: its number, and
  * its arguments as they stand in the registers; -1 for another ABI. */
 long arch_native_call(const arch_regs *r, uint64_t args[6]);
+/* At a signal-delivery-stop: the signal comes from an exception of the
+ * instruction at rip (a fault), not from a syscall: the exception entry
+ * stores -1 in orig_rax (arch/x86/entry), a syscall its number. */
+static inline bool arch_at_fault(const arch_regs *r) { return (int64_t)r->orig_rax == -1; }
 /* The ABI of a call from the AUDIT_ARCH_* a syscall stop reports. */
 enum sc_abi arch_abi_of(uint32_t audit_arch);
 /* Skip the syscall r is stopped at, making it return ret. */
