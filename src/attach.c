@@ -144,7 +144,7 @@ int tracee_attach(struct emt_monitor *mon)
 	if (!leader)
 		return -ESRCH;
 	tramp_create(mon, leader);
-	written_scan_fds(mon, p->pid);
+	written_scan_fds(mon, leader);
 	sweep(mon, leader, true);
 	event_process(mon, p->pid, 0, EMT_PROCESS_START, 0);
 	for_each_thread(mon, t)

@@ -127,6 +127,17 @@ struct thread *borrow_thread(struct emt_monitor *mon, struct proc *p,
 	return NULL;
 }
 
+struct thread *borrow_thread_of(struct emt_monitor *mon, struct proc *p,
+				struct thread *self)
+{
+	if (self && self->proc == p)
+		return self;
+	for_each_thread(mon, t)
+		if (t->proc == p && t != self && settle(mon, t) == 0)
+			return t;
+	return NULL;
+}
+
 void borrow_return(struct emt_monitor *mon, struct thread *t, struct thread *self)
 {
 	int st = t->stop_status;

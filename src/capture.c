@@ -58,6 +58,8 @@ void capture_exec(struct emt_monitor *mon, struct thread *t,
 	ev->capture_sequence = r->attr.seq + 1;
 	ev->origin = r->attr.origin;
 	ev->written_via = r->attr.writer;
+	if (r->attr.origin == EMT_ORIGIN_KERNEL_WRITE && r->attr.written_by)
+		ev->written_by = sysent_native_nr((enum sc_op)r->attr.written_by);
 	arch_regs_to_event(regs, &ev->registers);
 	rc = event_page_buffer(ev) ? mem_read(mon, t->proc, page, ev->bytes,
 					      EMT_PAGE_SIZE)

@@ -54,6 +54,8 @@ bool filecalls_entry(struct emt_monitor *mon, struct thread *t,
 void filecalls_exit(struct emt_monitor *mon, struct thread *t,
 		    struct pending_call *c, int64_t ret, bool failed)
 {
-	if (!failed && sysent_group(c->op) == SCG_OPEN)
-		written_note_fd(mon, t->proc->pid, (int)ret, c->truncating);
+	if (failed || sysent_group(c->op) != SCG_OPEN)
+		return;
+	written_note_fd(mon, t->proc->pid, (int)ret, c->truncating);
+	written_watch_fd(mon, t, (int)ret);
 }

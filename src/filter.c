@@ -76,6 +76,8 @@ static int add_rules(scmp_filter_ctx ctx)
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(clone3), 0);
 	rc |= add_open_rules(ctx);
 	rc |= seccomp_rule_add(ctx, TRACE, (int)sysent_native_nr(SC_PERSONALITY), 0);
+	/* By path: rare, and the file may be mapped executable anywhere. */
+	rc |= seccomp_rule_add(ctx, TRACE, (int)sysent_native_nr(SC_TRUNCATE), 0);
 	/* A filter of the program's own could hide calls from emt: say so. */
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(seccomp), 0);
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(prctl), 1,
@@ -108,6 +110,20 @@ static int add_read_rules(scmp_filter_ctx ctx)
 {
 	static const enum sc_op calls[] = { SC_READ, SC_PREAD64, SC_READV, SC_PREADV,
 					    SC_PREADV2, SC_RECVFROM, SC_RECVMSG };
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+		rc |= seccomp_rule_add(ctx, TRACE, (int)sysent_native_nr(calls[i]), 0);
+	return rc ? -EINVAL : 0;
+}
+
+/* Calls that make the kernel write a file or /proc/PID/mem (writes.c). */
+static int add_write_rules(scmp_filter_ctx ctx)
+{
+	static const enum sc_op calls[] = {
+		SC_WRITE, SC_PWRITE64, SC_WRITEV, SC_PWRITEV, SC_PWRITEV2, SC_SENDFILE,
+		SC_SPLICE, SC_COPY_FILE_RANGE, SC_FALLOCATE, SC_FTRUNCATE,
+	};
 	int rc = 0;
 
 	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
@@ -163,6 +179,8 @@ int filter_build_watch(struct emt_monitor *mon, unsigned int which,
 		return build(mon, prog, add_read_rules, SCMP_ACT_ALLOW);
 	if (which == WATCH_MMAPS)
 		return build(mon, prog, add_mmap_rules, SCMP_ACT_ALLOW);
+	if (which == WATCH_WRITES)
+		return build(mon, prog, add_write_rules, SCMP_ACT_ALLOW);
 	return -EINVAL;
 }
 

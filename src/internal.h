@@ -285,12 +285,15 @@ int filter_build(struct emt_monitor *mon, struct sock_fprog *prog);
 enum watch {
 	WATCH_READS = 1,  /* the kernel writes the caller's buffers */
 	WATCH_MMAPS = 2,  /* every mmap (READ_IMPLIES_EXEC) */
+	WATCH_WRITES = 4, /* writes to files and /proc/PID/mem (writes.c) */
 };
 int filter_build_watch(struct emt_monitor *mon, unsigned int which,
 		       struct sock_fprog *prog);
 /* Make t's process send those calls to emt: a filter added to it, or
  * where none can be, a stop at every call. */
 void watch_add(struct emt_monitor *mon, struct thread *t, unsigned int which);
+/* The same in every traced process (t: the thread emt is handling). */
+void watch_everyone(struct emt_monitor *mon, struct thread *t, unsigned int which);
 void filter_free(struct sock_fprog *prog);
 
 /* stops.c */
@@ -314,6 +317,9 @@ int syscalls_refuse(struct thread *t, int64_t ret);
  * letting it run again: for when emt must act both before and after it
  * in one stop. 0 and *ret, or -errno (the call was not made). */
 int syscalls_run_now(struct emt_monitor *mon, struct thread *t, int64_t *ret);
+/* The same with another native call in its place. */
+int syscalls_run_as(struct emt_monitor *mon, struct thread *t, long nr,
+		    const uint64_t args[6], int64_t *ret);
 
 /* memcalls.c, proccalls.c: what each call needs, at entry (true when its
  * exit must be seen) and exit */
@@ -327,6 +333,9 @@ void proccalls_exit(struct emt_monitor *mon, struct thread *t,
 		    struct pending_call *c, int64_t ret, bool failed);
 bool filecalls_entry(struct emt_monitor *mon, struct thread *t,
 		     struct pending_call *c);
+/* writes.c: the kernel writing code for the program */
+bool writes_entry(struct emt_monitor *mon, struct thread *t, struct pending_call *c);
+bool writes_is_mem_fd(pid_t pid, int fd);
 void filecalls_exit(struct emt_monitor *mon, struct thread *t,
 		    struct pending_call *c, int64_t ret, bool failed);
 
@@ -337,8 +346,11 @@ void written_add(struct emt_monitor *mon, uint64_t dev, uint64_t ino);
  * truncated by the open). */
 void written_note_fd(struct emt_monitor *mon, pid_t pid, int fd, bool truncated);
 /* The same for every fd pid holds (at exec, at attach). */
-void written_scan_fds(struct emt_monitor *mon, pid_t pid);
+void written_scan_fds(struct emt_monitor *mon, struct thread *t);
 bool written_fd_writable(pid_t pid, int fd);
+/* fd, open for writing, can write code (a mem file, a file mapped
+ * executable): t's process must show emt its writes. */
+void written_watch_fd(struct emt_monitor *mon, struct thread *t, int fd);
 void written_free(struct emt_monitor *mon);
 
 /* origin.c: whether an exec request is armed, and why */
@@ -455,13 +467,29 @@ bool tramp_recover(struct emt_monitor *mon, struct thread *t,
  * back with borrow_return. */
 struct thread *borrow_thread(struct emt_monitor *mon, struct proc *p,
 			     struct thread *self);
+/* A thread of the process p itself (what is per process: filters). */
+struct thread *borrow_thread_of(struct emt_monitor *mon, struct proc *p,
+				struct thread *self);
 void borrow_return(struct emt_monitor *mon, struct thread *t, struct thread *self);
+
+/* kwin.c: the kernel about to write pages a program may run */
+/* Arm every executable page of [start, end) of actor's address space. */
+void kwin_arm(struct emt_monitor *mon, struct thread *actor, uint64_t start,
+	      uint64_t end, enum sc_op by);
+/* The same for every executable view of a file, in any traced process. */
+void kwin_arm_file(struct emt_monitor *mon, struct thread *self, uint64_t dev,
+		   uint64_t ino, enum sc_op by);
+/* Whether some traced process has an executable view of the file. */
+bool kwin_file_runs(struct emt_monitor *mon, uint64_t dev, uint64_t ino);
 
 /* memio.c */
 int mem_read(struct emt_monitor *mon, struct proc *p, uint64_t addr, void *buf,
 	     size_t len);
 int mem_write(struct emt_monitor *mon, struct proc *p, uint64_t addr,
 	      const void *buf, size_t len);
+/* A NUL-terminated string of at most size bytes. 0 or -errno. */
+int mem_read_string(struct emt_monitor *mon, struct proc *p, uint64_t addr,
+		    char *buf, size_t size);
 /* Write through /proc/PID/mem, whatever the protection (emt's own pages,
  * which the program cannot write). */
 int mem_poke(struct emt_monitor *mon, struct proc *p, uint64_t addr,

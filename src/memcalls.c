@@ -309,6 +309,10 @@ static void commit_mmap(struct emt_monitor *mon, struct thread *t,
 		regions_set(&mm->map, addr, end, &attr);
 	if (has_view)
 		views_add(mm, &v);
+	/* Code a traced process could write through a file: writes to it
+	 * must be seen, from any process (another may hold the fd). */
+	if (has_view && (v.prot & PROT_EXEC) && written_has(mon, v.dev, v.ino))
+		watch_everyone(mon, t, WATCH_WRITES);
 }
 
 /* The heap shrank, or grew; under READ_IMPLIES_EXEC the kernel would

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/uio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -76,4 +77,25 @@ int mem_poke(struct emt_monitor *mon, struct proc *p, uint64_t addr,
 {
 	(void)mon;
 	return proc_mem_io(p, addr, (void *)buf, len, true);
+}
+
+int mem_read_string(struct emt_monitor *mon, struct proc *p, uint64_t addr,
+		    char *buf, size_t size)
+{
+	size_t got = 0;
+
+	/* Page by page: the string may end just before an unmapped page. */
+	while (got + 1 < size) {
+		size_t room = EMT_PAGE_SIZE - ((addr + got) & (EMT_PAGE_SIZE - 1));
+		size_t n = room < size - 1 - got ? room : size - 1 - got;
+		int rc = mem_read(mon, p, addr + got, buf + got, n);
+
+		if (rc)
+			return rc;
+		if (memchr(buf + got, '\0', n))
+			return 0;
+		got += n;
+	}
+	buf[size - 1] = '\0';
+	return -ENAMETOOLONG;
 }

@@ -198,7 +198,7 @@ static void on_exec(struct emt_monitor *mon, struct thread *t)
 	/* A 64-bit execve clears READ_IMPLIES_EXEC (set_personality_64bit). */
 	t->read_implies_exec = false;
 	if (!p->passive) {
-		written_scan_fds(mon, p->pid);
+		written_scan_fds(mon, t);
 		tramp_create(mon, t);
 		sweep(mon, t, false);
 	}

@@ -75,6 +75,14 @@ int syscalls_refuse(struct thread *t, int64_t ret)
 	return thread_setregs(t, &regs);
 }
 
+int syscalls_run_as(struct emt_monitor *mon, struct thread *t, long nr,
+		    const uint64_t args[6], int64_t *ret)
+{
+	int rc = inject_syscall(mon, t, nr, args, ret);
+
+	return rc ? rc : syscalls_refuse(t, *ret);
+}
+
 int syscalls_run_now(struct emt_monitor *mon, struct thread *t, int64_t *ret)
 {
 	uint64_t args[6];
@@ -112,6 +120,8 @@ static bool entry(struct emt_monitor *mon, struct thread *t, struct pending_call
 		return memcalls_entry(mon, t, c);
 	case SCG_OPEN:
 		return filecalls_entry(mon, t, c);
+	case SCG_FILE_WRITE:
+		return writes_entry(mon, t, c);
 	default:
 		return proccalls_entry(mon, t, c);
 	}

@@ -43,3 +43,24 @@ void watch_add(struct emt_monitor *mon, struct thread *t, unsigned int which)
 		p->watched |= bit;
 	}
 }
+
+void watch_everyone(struct emt_monitor *mon, struct thread *t, unsigned int which)
+{
+	pid_t pids[256];
+	size_t n = 0;
+
+	/* By pid first: stopping a process may handle events that change
+	 * the list. */
+	for (struct proc *p = mon->procs; p && n < 256; p = p->next)
+		if ((p->watched & which) != which && !p->passive)
+			pids[n++] = p->pid;
+	for (size_t i = 0; i < n; i++) {
+		struct proc *p = proc_find(mon, pids[i]);
+		struct thread *actor = p ? borrow_thread_of(mon, p, t) : NULL;
+
+		if (!actor)
+			continue;
+		watch_add(mon, actor, which);
+		borrow_return(mon, actor, t);
+	}
+}

@@ -145,8 +145,9 @@ void written_note_fd(struct emt_monitor *mon, pid_t pid, int fd, bool truncated)
 		written_add(mon, st.st_dev, st.st_ino);
 }
 
-void written_scan_fds(struct emt_monitor *mon, pid_t pid)
+void written_scan_fds(struct emt_monitor *mon, struct thread *t)
 {
+	pid_t pid = t->proc->pid;
 	char path[64];
 	struct dirent *d;
 	DIR *dir;
@@ -155,8 +156,22 @@ void written_scan_fds(struct emt_monitor *mon, pid_t pid)
 	dir = opendir(path);
 	if (!dir)
 		return;
-	while ((d = readdir(dir)))
-		if (d->d_name[0] != '.')
-			written_note_fd(mon, pid, atoi(d->d_name), false);
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		written_note_fd(mon, pid, atoi(d->d_name), false);
+		written_watch_fd(mon, t, atoi(d->d_name));
+	}
 	closedir(dir);
+}
+
+void written_watch_fd(struct emt_monitor *mon, struct thread *t, int fd)
+{
+	uint64_t dev, ino;
+
+	if (!written_fd_writable(t->proc->pid, fd))
+		return;
+	if (writes_is_mem_fd(t->proc->pid, fd) ||
+	    (views_file_of_fd(t->proc->pid, fd, &dev, &ino) && kwin_file_runs(mon, dev, ino)))
+		watch_add(mon, t, WATCH_WRITES);
 }

@@ -55,3 +55,14 @@ register "dual mapping: RW view mprotect'ed R-X" t_route alias_views protect
 register "dual mapping: R-X view moved with mremap" t_route alias_views mremap
 register "dual mapping: shared memory duplicated by mremap(old_size 0)" t_route alias_views dup
 register "dual mapping across fork: parent writes, child runs" t_route alias_views fork
+
+# The kernel writing code for the program: no fault in the program.
+register "/proc/self/mem pwrite into R-X code: captured" t_route mem_write pwrite
+register "/proc/self/mem lseek + write into R-X code: captured" t_route mem_write write
+register "/proc/self/mem rewrites the program's own text: captured" t_route mem_write text
+register "/proc/PPID/mem: a child rewrites its parent's code" t_route mem_write child
+register "pwrite into a memfd behind an R-X view: captured" t_route file_write pwrite
+register "write into a file behind a private R-X view: captured" t_route file_write write
+register "ftruncate and rewrite of a mapped file: captured" t_route file_write truncate
+register "copy_file_range into a mapped file: captured" t_route file_write copy
+register "a child writes the file its parent runs: captured" t_route file_write fork
