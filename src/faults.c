@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <string.h>
 #include <sys/ptrace.h>
 
 #include "internal.h"
@@ -57,6 +58,24 @@ static bool shared_memory(const struct thread *t)
 	return t->proc->n_threads > 1 || t->proc->mm->refs > 1;
 }
 
+/* emt cannot give the page the protection it needs (it is sealed, part
+ * of a huge page, the process has as many mappings as the kernel allows,
+ * a filter of the program's refuses emt's mprotect...): faulting again
+ * would loop for ever. Give it what the program asked, stop tracking it,
+ * and say so. */
+static void give_up(struct emt_monitor *mon, struct thread *t, const struct fault *f,
+		    int rc)
+{
+	inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, f->attr.asked);
+	regions_remove(&t->proc->mm->map, f->page, f->page + EMT_PAGE_SIZE);
+	event_blind(mon, t->proc->pid, t->tid, EMT_BLIND_UNENFORCEABLE, f->page,
+		    EMT_PAGE_SIZE, sysent_native_nr(SC_MPROTECT),
+		    "emt's mprotect of this page failed (%s): it is left as the "
+		    "program asked, and what runs there later is not captured",
+		    strerror(-rc));
+	thread_resume(mon, t, 0);
+}
+
 static int flip(struct emt_monitor *mon, struct thread *t,
 		const struct fault *f, int prot)
 {
@@ -72,9 +91,6 @@ static int flip(struct emt_monitor *mon, struct thread *t,
 		rc = inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, prot);
 	else
 		rc = tramp_flip(mon, t, &f->regs, f->page, EMT_PAGE_SIZE, prot);
-	if (rc)
-		emt_log(mon, EMT_LOG_ERROR, "flip of 0x%llx in %d failed: %d",
-			(unsigned long long)f->page, t->proc->pid, rc);
 	return rc;
 }
 
@@ -156,15 +172,43 @@ static void resume_after_flip(struct emt_monitor *mon, struct thread *t,
 	}
 }
 
+/* A page a userfaultfd has not filled yet has nothing to capture, and
+ * must not be made executable: filled later by a process emt does not
+ * trace, it would run unseen. The thread reads it first (an madvise
+ * through its slot, which waits for the program's handler without making
+ * emt wait), then comes back to fault on it again, filled. */
+static bool populate_first(struct emt_monitor *mon, struct thread *t,
+			   const struct fault *f)
+{
+	if (!t->proc->mm->uffd || procfs_present_bytes(t->proc->pid, f->page, EMT_PAGE_SIZE))
+		return false;
+	if (tramp_call(mon, t, &f->regs, SC_MADVISE, f->page, EMT_PAGE_SIZE,
+		       MADV_POPULATE_READ))
+		return false;
+	thread_resume(mon, t, 0);
+	return true;
+}
+
 static void on_exec_fault(struct emt_monitor *mon, struct thread *t,
 			  const struct fault *f)
 {
 	struct mm_space *mm = t->proc->mm;
 
+	if (populate_first(mon, t, f))
+		return;
+
 	/* Flip first: once the page is not writable, what is captured is
 	 * what will run. */
-	if (flip(mon, t, f, prot_after_exec(f->attr.asked)) == -ESRCH)
+	int rc = flip(mon, t, f, prot_after_exec(f->attr.asked));
+
+	if (rc == -ESRCH)
 		return;
+	/* Captured even when emt cannot go on: it is what runs now. */
+	if (rc) {
+		capture_exec(mon, t, &f->regs, f->page, f->addr, &f->span);
+		give_up(mon, t, f, rc);
+		return;
+	}
 	alias_after_exec(mon, t, f->page);
 	capture_exec(mon, t, &f->regs, f->page, f->addr, &f->span);
 	regions_update(&mm->map, f->page, f->page + EMT_PAGE_SIZE, bump_seq, NULL);
@@ -230,8 +274,13 @@ static void on_write_fault(struct emt_monitor *mon, struct thread *t,
 		smc_step(mon, t, f);
 		return;
 	}
-	if (flip(mon, t, f, prot_after_write(f->attr.asked)) == -ESRCH)
+	int rc = flip(mon, t, f, prot_after_write(f->attr.asked));
+
+	if (rc) {
+		if (rc != -ESRCH)
+			give_up(mon, t, f, rc);
 		return;
+	}
 	alias_after_write(mon, t, f->page);
 	resume_after_flip(mon, t, f);
 }
@@ -314,8 +363,14 @@ static enum stale is_stale(struct thread *t, const struct fault *f, bool fetch)
 static void resync(struct emt_monitor *mon, struct thread *t,
 		   const struct fault *f)
 {
-	if (inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, f->attr.granted) == -ESRCH)
+	int rc = inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, f->attr.granted);
+
+	if (rc == -ESRCH)
 		return;
+	if (rc) {
+		give_up(mon, t, f, rc);
+		return;
+	}
 	resume_after_flip(mon, t, f);
 }
 

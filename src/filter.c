@@ -52,36 +52,76 @@ static int add_open_rules(scmp_filter_ctx ctx)
 	return rc;
 }
 
-static int add_rules(scmp_filter_ctx ctx)
+/* Calls that always stop in emt: rare, and each can change memory emt
+ * tracks, make code, or take a process out of emt's sight. */
+static const enum sc_op always[] = {
+	SC_MPROTECT, SC_PKEY_MPROTECT, SC_MUNMAP, SC_MREMAP, SC_BRK,
+	SC_PROCESS_MADVISE, SC_REMAP_FILE_PAGES, SC_MSEAL, SC_SHMAT, SC_SHMDT,
+	/* clone3 passes its flags in memory, out of the filter's reach */
+	SC_CLONE3,
+	SC_PERSONALITY,
+	/* by path: the file may be mapped executable anywhere */
+	SC_TRUNCATE,
+	/* a filter of the program's own may answer calls in emt's place */
+	SC_SECCOMP,
+	SC_USERFAULTFD, SC_IO_URING_SETUP, SC_IO_URING_REGISTER,
+};
+
+/* madvise advice values that discard pages (pagecalls.c). */
+static const uint64_t discarding[] = { 4, 8, 9, 24, 102, 103 };
+
+/* ioctls of userfaultfd that create one or fill pages (uffd.c). */
+static const uint64_t uffd_ioctls[] = {
+	UFFD_IOCTL_NEW, UFFD_IOCTL_COPY, UFFD_IOCTL_ZEROPAGE, UFFD_IOCTL_MOVE,
+	UFFD_IOCTL_CONTINUE, UFFD_IOCTL_POISON,
+};
+
+static int rule(scmp_filter_ctx ctx, enum sc_op op, unsigned int n,
+		const struct scmp_arg_cmp *cmp)
 {
-	struct scmp_arg_cmp exec = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC);
-	struct scmp_arg_cmp fixed = SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_FIXED, MAP_FIXED);
+	return seccomp_rule_add_array(ctx, TRACE, (int)sysent_native_nr(op), n, cmp);
+}
+
+static int add_mmap_rules_base(scmp_filter_ctx ctx)
+{
+	static const uint64_t bits[] = { PROT_EXEC, MAP_FIXED, MAP_FIXED_NOREPLACE,
+					 MAP_SHARED };
 	int rc = 0;
 
-	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(mmap), 1, exec);
-	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(mmap), 1, fixed);
-	/* Shared file mappings may alias executable ones (alias.c). */
-	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(mmap), 1,
-			       SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_SHARED, MAP_SHARED));
-	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(mprotect), 0);
-	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(pkey_mprotect), 0);
-	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(munmap), 0);
-	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(mremap), 0);
-	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(brk), 0);
-	/* CLONE_UNTRACED would let a child escape emt; clone3 passes its
-	 * flags in memory, out of the filter's reach. */
-	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(clone), 1,
-			       SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED,
-				       CLONE_UNTRACED));
-	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(clone3), 0);
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		/* PROT_EXEC in prot; the others (placement, sharing) in flags:
+		 * shared file mappings may alias executable ones (alias.c). */
+		struct scmp_arg_cmp c = i == 0 ? SCMP_A2(SCMP_CMP_MASKED_EQ, bits[i], bits[i])
+					       : SCMP_A3(SCMP_CMP_MASKED_EQ, bits[i], bits[i]);
+
+		rc |= rule(ctx, SC_MMAP, 1, &c);
+	}
+	return rc;
+}
+
+static int add_rules(scmp_filter_ctx ctx)
+{
+	struct scmp_arg_cmp untraced = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED,
+					       CLONE_UNTRACED);
+	struct scmp_arg_cmp set_seccomp = SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP);
+	int rc = add_mmap_rules_base(ctx);
+
+	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
+		rc |= rule(ctx, always[i], 0, NULL);
+	for (size_t i = 0; i < sizeof(discarding) / sizeof(discarding[0]); i++) {
+		struct scmp_arg_cmp c = SCMP_A2(SCMP_CMP_EQ, discarding[i]);
+
+		rc |= rule(ctx, SC_MADVISE, 1, &c);
+	}
+	for (size_t i = 0; i < sizeof(uffd_ioctls) / sizeof(uffd_ioctls[0]); i++) {
+		struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_EQ, uffd_ioctls[i]);
+
+		rc |= rule(ctx, SC_IOCTL, 1, &c);
+	}
+	/* CLONE_UNTRACED would let a child escape emt. */
+	rc |= rule(ctx, SC_CLONE, 1, &untraced);
+	rc |= rule(ctx, SC_PRCTL, 1, &set_seccomp);
 	rc |= add_open_rules(ctx);
-	rc |= seccomp_rule_add(ctx, TRACE, (int)sysent_native_nr(SC_PERSONALITY), 0);
-	/* By path: rare, and the file may be mapped executable anywhere. */
-	rc |= seccomp_rule_add(ctx, TRACE, (int)sysent_native_nr(SC_TRUNCATE), 0);
-	/* A filter of the program's own could hide calls from emt: say so. */
-	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(seccomp), 0);
-	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(prctl), 1,
-			       SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP));
 	return rc ? -EINVAL : 0;
 }
 

@@ -44,6 +44,9 @@ struct mm_space {
 	uint64_t vdso_syscall; /* a `syscall` in the vDSO, 0 if unknown */
 	uint64_t brk;          /* last program break seen, 0 if unknown */
 	int mem_fd;            /* /proc/PID/mem, -1 until needed */
+	bool uffd;             /* a userfaultfd fills it: read its pages
+				  through /proc/PID/mem, which never waits
+				  for a missing page to be filled */
 	struct view *views;    /* file mappings, for dual-mapping aliases */
 	size_t n_views, cap_views;
 	uint8_t slot_used[TRAMP_SLOTS / 8];
@@ -59,6 +62,8 @@ struct proc {
 				  kept across exec, as filters are) */
 	bool syscall_mode;     /* resumed with PTRACE_SYSCALL: every call
 				  stops (no filter could be added) */
+	bool io_uring;         /* has made an io_uring instance */
+	bool io_uring_said;    /* and emt said what it cannot see */
 	int exit_status;       /* leader's wait status once known */
 	struct proc *next;
 };
@@ -74,6 +79,7 @@ struct pending_call {
 	bool has_file;         /* a file mapping: dev, ino name its file */
 	uint64_t dev, ino;
 	bool truncating;       /* an open with O_TRUNC (or creating) */
+	uint64_t shm_end;      /* shmdt: end of the segment's mapping */
 	bool rie_before;       /* personality: READ_IMPLIES_EXEC was on */
 	bool rie_after;        /* personality: and is on after the call */
 };
@@ -92,7 +98,8 @@ enum thread_state {
  * is to make there, what it is to call, and where it was. */
 struct slot_flip {
 	uint64_t stop_pc;      /* instruction pointer of that stop, 0: none */
-	uint64_t args[3];      /* mprotect's */
+	enum sc_op op;         /* the call: mprotect, or madvise */
+	uint64_t args[3];
 	bool landing;          /* the call went through: next stop is after */
 	arch_regs regs;        /* at the fault */
 };
@@ -120,6 +127,9 @@ struct thread {
 	uint64_t last_fault_pc, last_fault_addr; /* last fault seen stale */
 	int stale_count;
 	int step_depth;        /* faults handled inside a step's fault */
+	/* Between a syscall-entry stop and the call's exit: the seccomp
+	 * stop that may follow the entry stop is the same call. */
+	bool in_syscall;
 	/* A stop waitpid reported in the batch being handled, not handled
 	 * yet (monitor.c); borrow.c may take it first. */
 	bool batch_pending;
@@ -181,6 +191,7 @@ struct emt_monitor {
 	uint64_t n_captures, n_dropped, n_syscalls, n_faults, n_blind;
 	uint64_t since_ns;     /* when the traced program started (realtime) */
 	struct written_set *written; /* files traced processes could write */
+	struct uffd_notes *uffds;    /* userfaultfds and their creators */
 	struct evp_md_st *sha_md;      /* SHA-256, fetched once (capture.c) */
 	struct evp_md_ctx_st *sha_ctx;
 	sigset_t child_mask;   /* the caller's mask, for the program */
@@ -329,6 +340,19 @@ void memcalls_exit(struct emt_monitor *mon, struct thread *t,
 		   struct pending_call *c, int64_t ret, bool failed);
 bool proccalls_entry(struct emt_monitor *mon, struct thread *t,
 		     struct pending_call *c);
+bool pagecalls_entry(struct emt_monitor *mon, struct thread *t,
+		     struct pending_call *c);
+/* asynccalls.c: userfaultfd fills, io_uring */
+bool asynccalls_entry(struct emt_monitor *mon, struct thread *t, struct pending_call *c);
+void asynccalls_exit(struct emt_monitor *mon, struct thread *t,
+		     struct pending_call *c, int64_t ret, bool failed);
+/* Say, once per process, that its io_uring writes are not seen, when it
+ * has code they could change. */
+void asynccalls_io_uring_meets_code(struct emt_monitor *mon, struct thread *t);
+void asynccalls_free(struct emt_monitor *mon);
+bool shm_entry(struct emt_monitor *mon, struct thread *t, struct pending_call *c);
+void shm_exit(struct emt_monitor *mon, struct thread *t, struct pending_call *c,
+	      int64_t ret, bool failed);
 void proccalls_exit(struct emt_monitor *mon, struct thread *t,
 		    struct pending_call *c, int64_t ret, bool failed);
 bool filecalls_entry(struct emt_monitor *mon, struct thread *t,
@@ -455,6 +479,10 @@ uint64_t tramp_filter_area(const struct mm_space *mm);
  * saved by itself when resumed. */
 int tramp_flip(struct emt_monitor *mon, struct thread *t, const arch_regs *saved,
 	       uint64_t addr, uint64_t len, int prot);
+/* The same for another call of three arguments (op: native). 0, or
+ * -errno when t has no usable slot (nothing was changed). */
+int tramp_call(struct emt_monitor *mon, struct thread *t, const arch_regs *saved,
+	       enum sc_op op, uint64_t a0, uint64_t a1, uint64_t a2);
 /* Whether the syscall stop of t at ip is the call of its slot flip. */
 bool tramp_own_call(struct thread *t, uint64_t ip, const struct sc_call *sc);
 /* A fault t met in its slot or just out of it: the slot was damaged.

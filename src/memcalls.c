@@ -150,29 +150,13 @@ static bool tramp_in_way(const struct mm_space *mm, const struct pending_call *c
 	case SC_MPROTECT:
 	case SC_PKEY_MPROTECT:
 	case SC_MUNMAP:
+	case SC_MSEAL:
 		break;
 	default:
 		return false;
 	}
 	return tramp_overlaps(mm, av->start[0], av->len[0]) ||
 	       tramp_overlaps(mm, av->start[1], av->len[1]);
-}
-
-/* The program's call would unmap, replace or change emt's trampoline,
- * where natively there is nothing: move it out of the way, then make the
- * call as the program asked, within this stop, so that it does exactly
- * what it would natively. False: there was nothing in its way. */
-static bool detour(struct emt_monitor *mon, struct thread *t,
-		   const struct tramp_avoid *av)
-{
-	int64_t ret;
-
-	emt_log(mon, EMT_LOG_INFO, "%d: %s over emt's trampoline: moving it",
-		t->proc->pid, sysent_name(t->call.op));
-	tramp_move(mon, t, av);
-	if (syscalls_run_now(mon, t, &ret) == 0)
-		syscalls_commit(mon, t, ret);
-	return true;
 }
 
 static bool decide(struct emt_monitor *mon, struct thread *t,
@@ -195,21 +179,44 @@ static bool decide(struct emt_monitor *mon, struct thread *t,
 		 * READ_IMPLIES_EXEC makes the heap executable. */
 		c->asked = c->granted = 0;
 		return true;
+	case SC_MADVISE:
+	case SC_PROCESS_MADVISE:
+	case SC_REMAP_FILE_PAGES:
+	case SC_MSEAL:
+		return pagecalls_entry(mon, t, c);
+	case SC_SHMAT:
+	case SC_SHMDT:
+		return shm_entry(mon, t, c);
 	default:
 		return false;
 	}
 }
 
+/* The program's call would unmap, replace or change emt's trampoline,
+ * where natively there is nothing: it is moved out of the way first. That
+ * takes remote calls, which take the place of the program's (orig_rax =
+ * -1): emt then makes the call as the program asked, within this stop, so
+ * that it does exactly what it would natively. */
 bool memcalls_entry(struct emt_monitor *mon, struct thread *t,
 		    struct pending_call *c)
 {
 	struct tramp_avoid av;
-	bool in_way = tramp_in_way(t->proc->mm, c, &av);
-	bool needs_exit = decide(mon, t, c);
+	bool in_way = c->sc.abi == ABI_NATIVE && tramp_in_way(t->proc->mm, c, &av);
+	bool needs_exit;
+	int64_t ret;
 
-	if (in_way && c->sc.abi == ABI_NATIVE && detour(mon, t, &av))
-		return false;
-	return needs_exit;
+	if (in_way) {
+		emt_log(mon, EMT_LOG_INFO, "%d: %s over emt's trampoline: moving it",
+			t->proc->pid, sysent_name(c->op));
+		tramp_move(mon, t, &av);
+	}
+	needs_exit = decide(mon, t, c);
+	/* decide() may have made the call itself (then it is committed). */
+	if (!in_way || c->op == SC_NONE)
+		return needs_exit && c->op != SC_NONE;
+	if (syscalls_run_now(mon, t, &ret) == 0)
+		syscalls_commit(mon, t, ret);
+	return false;
 }
 
 static void set_asked(struct region_attr *attr, void *ctx)
@@ -371,6 +378,8 @@ void memcalls_exit(struct emt_monitor *mon, struct thread *t,
 	/* brk "fails" by returning the old break, which is still news. */
 	if (c->op == SC_BRK)
 		commit_brk(t, (uint64_t)ret);
+	else if (c->op == SC_SHMAT || c->op == SC_SHMDT)
+		shm_exit(mon, t, c, ret, failed);
 	else if (!failed)
 		commit_success(mon, t, c, (uint64_t)ret);
 }

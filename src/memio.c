@@ -49,7 +49,14 @@ int mem_read(struct emt_monitor *mon, struct proc *p, uint64_t addr, void *buf,
 {
 	struct iovec local = { buf, len };
 	struct iovec remote = { (void *)(uintptr_t)addr, len };
-	ssize_t n = process_vm_readv(p->pid, &local, 1, &remote, 1, 0);
+	ssize_t n;
+
+	/* process_vm_readv faults a missing page in, and a userfaultfd
+	 * makes that wait for the program's handler, which may be waiting
+	 * for emt; /proc/PID/mem fails at once instead. */
+	if (p->mm->uffd)
+		return proc_mem_io(p, addr, buf, len, false);
+	n = process_vm_readv(p->pid, &local, 1, &remote, 1, 0);
 
 	if (n >= 0 && (size_t)n == len)
 		return 0;

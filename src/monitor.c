@@ -269,6 +269,7 @@ static void *tracer_main(void *arg)
 	tasks_free_all(mon);
 	capture_free(mon);
 	written_free(mon);
+	asynccalls_free(mon);
 	if (mon->wake_pid > 0) {
 		kill(mon->wake_pid, SIGKILL);
 		waitpid(mon->wake_pid, NULL, __WALL);

@@ -31,20 +31,21 @@ static void keep_child_traced(struct emt_monitor *mon, struct thread *t,
 		syscalls_rewrite_arg(t, sc, 0, flags);
 }
 
-/* A seccomp filter of the program's own that answers memory calls itself
- * (SECCOMP_RET_USER_NOTIF outranks emt's RET_TRACE) hides them from emt. */
-static void warn_own_filter(struct emt_monitor *mon, struct thread *t,
-			    const struct sc_call *sc)
+/* A seccomp filter of the program's own with a listener can answer calls
+ * itself (SECCOMP_RET_USER_NOTIF outranks emt's RET_TRACE), or let them
+ * run (SECCOMP_USER_NOTIF_FLAG_CONTINUE) without emt's filter ever
+ * tracing them. A syscall-entry stop comes before any filter runs
+ * (syscall_trace_enter: ptrace, then seccomp): from then on, the process
+ * and its children stop at every call, and emt sees each one first. */
+static void own_filter_exit(struct emt_monitor *mon, struct thread *t,
+			    const struct pending_call *c)
 {
-	const uint64_t *a = sc->args;
-	bool filter = sc->op == SC_SECCOMP ? a[0] == SECCOMP_SET_MODE_FILTER
-					   : a[0] == PR_SET_SECCOMP && a[1] == SECCOMP_MODE_FILTER;
-
-	if (filter)
-		emt_log(mon, EMT_LOG_WARN,
-			"%d installs its own seccomp filter: memory calls it answers "
-			"itself (SECCOMP_RET_USER_NOTIF) will not be seen",
-			t->proc->pid);
+	if (!(c->sc.args[1] & SECCOMP_FILTER_FLAG_NEW_LISTENER) || t->proc->syscall_mode)
+		return;
+	emt_log(mon, EMT_LOG_INFO,
+		"%d installs a seccomp filter with a listener: stopping at its every syscall",
+		t->proc->pid);
+	t->proc->syscall_mode = true;
 }
 
 /* READ_IMPLIES_EXEC makes the kernel add PROT_EXEC to every readable
@@ -88,6 +89,8 @@ void proccalls_exit(struct emt_monitor *mon, struct thread *t,
 {
 	if (c->op == SC_PERSONALITY && !failed)
 		personality_exit(mon, t, c, ret);
+	if (c->op == SC_SECCOMP && !failed)
+		own_filter_exit(mon, t, c);
 }
 
 bool proccalls_entry(struct emt_monitor *mon, struct thread *t,
@@ -101,8 +104,8 @@ bool proccalls_entry(struct emt_monitor *mon, struct thread *t,
 		keep_child_traced(mon, t, &c->sc);
 		return false;
 	case SC_SECCOMP:
+		return c->sc.args[0] == SECCOMP_SET_MODE_FILTER;
 	case SC_PRCTL:
-		warn_own_filter(mon, t, &c->sc);
 		return false;
 	default:
 		if (kwrite_is_candidate(c->op) && !regions_empty(&t->proc->mm->map))

@@ -194,3 +194,23 @@ uint64_t procfs_start_ns(pid_t pid)
 		return 0;
 	return boot_time_s() * 1000000000ull + ticks * (1000000000ull / (uint64_t)hz);
 }
+
+uint64_t procfs_present_bytes(pid_t pid, uint64_t start, uint64_t len)
+{
+	uint64_t page = start & ~4095ull, end = start + len, entry, done = 0;
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	for (; page < end; page += 4096) {
+		if (pread(fd, &entry, sizeof(entry), (off_t)(page / 4096 * 8)) != sizeof(entry) ||
+		    !(entry >> 63))
+			break;
+		done = (page + 4096 < end ? page + 4096 : end) - start;
+	}
+	close(fd);
+	return done;
+}

@@ -49,6 +49,10 @@ uint64_t procfs_auxv(pid_t pid, uint64_t type);
  * TracerPid...), or -1. */
 long procfs_status_field(pid_t pid, const char *name);
 
+/* How many bytes from start, up to len, are in pages present in memory
+ * (/proc/PID/pagemap bit 63), stopping at the first page that is not. */
+uint64_t procfs_present_bytes(pid_t pid, uint64_t start, uint64_t len);
+
 /* When the process started, in CLOCK_REALTIME ns; 0 if unknown. */
 uint64_t procfs_start_ns(pid_t pid);
 

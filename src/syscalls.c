@@ -41,6 +41,9 @@ void syscalls_commit(struct emt_monitor *mon, struct thread *t, int64_t ret)
 	case SCG_PROCESS:
 		proccalls_exit(mon, t, c, ret, is_error(ret));
 		break;
+	case SCG_ASYNC:
+		asynccalls_exit(mon, t, c, ret, is_error(ret));
+		break;
 	default:
 		memcalls_exit(mon, t, c, ret, is_error(ret));
 		break;
@@ -48,6 +51,8 @@ void syscalls_commit(struct emt_monitor *mon, struct thread *t, int64_t ret)
 	if (c->report)
 		report_call(mon, t, ret);
 	c->op = SC_NONE;
+	if (t->proc->io_uring)
+		asynccalls_io_uring_meets_code(mon, t);
 }
 
 int syscalls_rewrite_arg(struct thread *t, const struct sc_call *sc, int i,
@@ -122,6 +127,8 @@ static bool entry(struct emt_monitor *mon, struct thread *t, struct pending_call
 		return filecalls_entry(mon, t, c);
 	case SCG_FILE_WRITE:
 		return writes_entry(mon, t, c);
+	case SCG_ASYNC:
+		return asynccalls_entry(mon, t, c);
 	default:
 		return proccalls_entry(mon, t, c);
 	}
@@ -177,9 +184,13 @@ void syscalls_on_stop(struct emt_monitor *mon, struct thread *t)
 		return;
 	}
 	if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+		t->in_syscall = false;
 		if (t->call.op)
 			syscalls_commit(mon, t, info.exit.rval);
+	} else if (info.op == PTRACE_SYSCALL_INFO_SECCOMP && t->in_syscall) {
+		/* seen at its entry stop already */
 	} else if (!t->proc->passive) {
+		t->in_syscall = info.op == PTRACE_SYSCALL_INFO_ENTRY;
 		decode(&info, &sc);
 		if (!tramp_own_call(t, info.instruction_pointer, &sc))
 			on_program_call(mon, t, &sc, info.instruction_pointer);

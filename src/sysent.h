@@ -64,6 +64,15 @@ static inline enum sc_group sysent_group(enum sc_op op)
 	return op == SC_FOREIGN ? SCG_FOREIGN : SCG_NONE;
 }
 
+/* The userfaultfd ioctls that make one or fill pages (linux/userfaultfd.h;
+ * MOVE and POISON are newer than some headers). */
+#define UFFD_IOCTL_NEW 0xaa00u      /* /dev/userfaultfd: USERFAULTFD_IOC_NEW */
+#define UFFD_IOCTL_COPY 0xc028aa03u
+#define UFFD_IOCTL_ZEROPAGE 0xc020aa04u
+#define UFFD_IOCTL_MOVE 0xc028aa05u
+#define UFFD_IOCTL_CONTINUE 0xc020aa07u
+#define UFFD_IOCTL_POISON 0xc020aa08u
+
 /* The ABI a call was made with. */
 enum sc_abi { ABI_NATIVE = 0, ABI_I386 = 1, ABI_X32 = 2, ABI_COUNT };
 

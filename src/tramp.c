@@ -301,8 +301,8 @@ void tramp_remove(struct emt_monitor *mon, struct thread *t)
 
 /* ---- a flip through a slot ---- */
 
-int tramp_flip(struct emt_monitor *mon, struct thread *t, const arch_regs *saved,
-	       uint64_t addr, uint64_t len, int prot)
+int tramp_call(struct emt_monitor *mon, struct thread *t, const arch_regs *saved,
+	       enum sc_op op, uint64_t a0, uint64_t a1, uint64_t a2)
 {
 	struct mm_space *mm = t->proc->mm;
 	int slot = mm->tramp ? tramp_slot(t) : -1;
@@ -310,17 +310,26 @@ int tramp_flip(struct emt_monitor *mon, struct thread *t, const arch_regs *saved
 	arch_regs call = *saved;
 
 	if (slot < 0)
-		return inject_mprotect(mon, t, addr, len, prot);
+		return -ENOSPC;
 	arch_tramp_slot_data(data, saved);
 	if (mem_poke(mon, t->proc, data_of(mm, slot), data, sizeof(data)))
-		return inject_mprotect(mon, t, addr, len, prot);
-	arch_setup_tramp_call(&call, sysent_native_nr(SC_MPROTECT), addr, len,
-			      (uint64_t)prot);
+		return -EIO;
+	arch_setup_tramp_call(&call, sysent_native_nr(op), a0, a1, a2);
 	arch_set_pc(&call, code_of(mm, slot));
-	t->flip = (struct slot_flip){ .stop_pc = code_of(mm, slot) + ARCH_SYSCALL_INSN_LEN,
-				      .args = { addr, len, (uint64_t)prot },
-				      .regs = *saved };
+	/* Only a call that stops can be recognised: every call when the
+	 * process stops at all of them, else what the filter traces. */
+	t->flip = (struct slot_flip){ .op = op, .args = { a0, a1, a2 }, .regs = *saved };
+	if (op == SC_MPROTECT || mon->syscall_mode || t->proc->syscall_mode)
+		t->flip.stop_pc = code_of(mm, slot) + ARCH_SYSCALL_INSN_LEN;
 	return thread_setregs(t, &call);
+}
+
+int tramp_flip(struct emt_monitor *mon, struct thread *t, const arch_regs *saved,
+	       uint64_t addr, uint64_t len, int prot)
+{
+	int rc = tramp_call(mon, t, saved, SC_MPROTECT, addr, len, (uint64_t)prot);
+
+	return rc == -ENOSPC || rc == -EIO ? inject_mprotect(mon, t, addr, len, prot) : rc;
 }
 
 bool tramp_own_call(struct thread *t, uint64_t ip, const struct sc_call *sc)
@@ -328,7 +337,7 @@ bool tramp_own_call(struct thread *t, uint64_t ip, const struct sc_call *sc)
 	struct slot_flip *f = &t->flip;
 
 	if (!f->stop_pc || ip != f->stop_pc || sc->abi != ABI_NATIVE ||
-	    sc->op != SC_MPROTECT || memcmp(sc->args, f->args, sizeof(f->args)) != 0)
+	    sc->op != f->op || memcmp(sc->args, f->args, sizeof(f->args)) != 0)
 		return false;
 	f->stop_pc = 0;
 	f->landing = true;
@@ -372,7 +381,9 @@ bool tramp_recover(struct emt_monitor *mon, struct thread *t,
 		t->tid, (unsigned long long)pc);
 	thread_setregs(t, &f.regs);
 	repair(mon, t);
-	if (in_slot)
+	/* A flip not made is made now; anything else is asked again by the
+	 * fault that comes back. */
+	if (in_slot && f.op == SC_MPROTECT)
 		inject_mprotect(mon, t, f.args[0], f.args[1], (int)f.args[2]);
 	thread_resume(mon, t, 0);
 	return true;

@@ -42,6 +42,7 @@ void watch_add(struct emt_monitor *mon, struct thread *t, unsigned int which)
 		}
 		p->watched |= bit;
 	}
+	asynccalls_io_uring_meets_code(mon, t);
 }
 
 void watch_everyone(struct emt_monitor *mon, struct thread *t, unsigned int which)
