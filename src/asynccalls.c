@@ -20,6 +20,7 @@
 #include <linux/kcmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -128,10 +129,23 @@ static void arm_fill(struct emt_monitor *mon, struct thread *t, int fd,
 	borrow_return(mon, actor, t);
 }
 
-/* The kernel could not write the result back into emt's read-only copy:
- * the fill itself is done or not. What it did is read from the pages
- * themselves, and given to the program as the kernel would have: 0 and
- * the bytes filled when all are there, -EAGAIN and how far it got. */
+/* The kernel wakes the threads waiting for the pages only after writing
+ * the result back, which it could not do into emt's read-only copy: wake
+ * them as it would have (UFFDIO_WAKE reads its range, writes nothing). */
+static void wake(struct emt_monitor *mon, struct thread *t, uint64_t scratch,
+		 const struct pending_call *c, uint64_t start, uint64_t len)
+{
+	uint64_t range[2] = { start, len };
+	uint64_t call[6] = { c->sc.args[0], UFFD_IOCTL_WAKE, scratch, 0, 0, 0 };
+	int64_t ret;
+
+	if (mem_poke(mon, t->proc, scratch, range, sizeof(range)) == 0)
+		inject_syscall(mon, t, sysent_native_nr(SC_IOCTL), call, &ret);
+}
+
+/* The fill itself is done or not: what it did is read from the pages,
+ * and given to the program as the kernel would have: 0 and the bytes
+ * filled when all are there, -EAGAIN and how far it got. */
 static int64_t fill_result(struct thread *t, unsigned long cmd, uint64_t *arg,
 			   size_t size)
 {
@@ -148,7 +162,7 @@ static int64_t fill_result(struct thread *t, unsigned long cmd, uint64_t *arg,
  * program), the ioctl made on it, the result given back. */
 static void fill(struct emt_monitor *mon, struct thread *t, struct pending_call *c)
 {
-	unsigned long cmd = (unsigned long)c->sc.args[1];
+	unsigned long cmd = (unsigned int)c->sc.args[1]; /* an int to the kernel */
 	size_t size = fill_size(cmd);
 	uint64_t arg[5], start, len, scratch = 0;
 	uint64_t call[6] = { c->sc.args[0], c->sc.args[1], 0, 0, 0, 0 };
@@ -164,7 +178,12 @@ static void fill(struct emt_monitor *mon, struct thread *t, struct pending_call 
 	if (syscalls_run_as(mon, t, sysent_native_nr(SC_IOCTL), call, &ret))
 		return;
 	if (ret == -EFAULT) {
+		uint64_t mode = arg[cmd == UFFD_IOCTL_COPY || cmd == UFFD_IOCTL_MOVE ? 3 : 2];
+
 		ret = fill_result(t, cmd, arg, size);
+		/* DONTWAKE is bit 0 of every fill's mode. */
+		if (!(mode & 1))
+			wake(mon, t, scratch, c, start, len);
 		syscalls_refuse(t, ret);
 	}
 	mem_write(mon, t->proc, c->sc.args[2] + size - 8, &arg[size / 8 - 1], 8);
@@ -187,29 +206,46 @@ void asynccalls_io_uring_meets_code(struct emt_monitor *mon, struct thread *t)
 		    "registered buffers are not seen; code they change may run uncaptured");
 }
 
-/* Registered buffers stay pinned whatever protection emt gives their
- * pages later: the kernel can write code there with no fault. */
+/* The buffers a registration names: an iovec array, directly or in a
+ * struct io_uring_rsrc_register (BUFFERS2: nr, flags, resv2, data...). */
+static size_t buffers_of(struct emt_monitor *mon, struct thread *t,
+			 const uint64_t *a, struct iovec *v, size_t max)
+{
+	uint64_t iov = a[2], n = a[3];
+	struct io_uring_rsrc_register rr;
+
+	if ((unsigned int)a[1] == IORING_REGISTER_BUFFERS2) {
+		if (mem_read(mon, t->proc, a[2], &rr, sizeof(rr)))
+			return 0;
+		iov = rr.data;
+		n = rr.nr;
+	} else if ((unsigned int)a[1] != IORING_REGISTER_BUFFERS) {
+		return 0;
+	}
+	n = n < max ? n : max;
+	return n && mem_read(mon, t->proc, iov, v, n * sizeof(v[0])) == 0 ? n : 0;
+}
+
+/* Registered buffers are pinned for writing: the pages the program asked
+ * writable must be writable then (as for read(), kwrite.c). They stay
+ * pinned whatever protection emt gives them later: the kernel can write
+ * code there with no fault. */
 static void buffers(struct emt_monitor *mon, struct thread *t, const struct pending_call *c)
 {
-	const uint64_t *a = c->sc.args;
 	struct iovec v[64];
-	size_t n = a[3] < 64 ? a[3] : 64;
+	size_t n = buffers_of(mon, t, c->sc.args, v, 64);
 
-	if ((a[1] != IORING_REGISTER_BUFFERS && a[1] != IORING_REGISTER_BUFFERS2) || !n)
-		return;
-	if (a[1] == IORING_REGISTER_BUFFERS2)
-		return asynccalls_io_uring_meets_code(mon, t);
-	if (mem_read(mon, t->proc, a[2], v, n * sizeof(v[0])))
+	if (!n || kwrite_prepare_iov(mon, t, v, n))
 		return;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t start = (uint64_t)(uintptr_t)v[i].iov_base;
 		const struct region *r = regions_next(&t->proc->mm->map, EMT_PAGE_DOWN(start));
 
-		if (r && r->start < start + v[i].iov_len)
+		if (r && r->start < start + v[i].iov_len && (r->attr.asked & PROT_EXEC))
 			event_blind(mon, t->proc->pid, t->tid, EMT_BLIND_IO_URING, start,
 				    v[i].iov_len, sysent_native_nr(SC_IO_URING_REGISTER),
-				    "io_uring fixed buffer over tracked code: the kernel "
-				    "can write it with no fault");
+				    "io_uring fixed buffer over code: the kernel can write "
+				    "it with no fault");
 	}
 }
 
@@ -221,7 +257,7 @@ bool asynccalls_entry(struct emt_monitor *mon, struct thread *t, struct pending_
 	case SC_IO_URING_SETUP:
 		return true;
 	case SC_IOCTL:
-		if ((unsigned long)c->sc.args[1] == UFFD_IOCTL_NEW)
+		if ((unsigned int)c->sc.args[1] == UFFD_IOCTL_NEW)
 			return true;
 		fill(mon, t, c);
 		return false;

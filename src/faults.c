@@ -63,13 +63,42 @@ static bool shared_memory(const struct thread *t)
  * a filter of the program's refuses emt's mprotect...): faulting again
  * would loop for ever. Give it what the program asked, stop tracking it,
  * and say so. */
+/* Whether every page of [start, end) is tracked as having asked for prot. */
+static bool asked_all_over(const struct region_map *map, uint64_t start, uint64_t end,
+			   int prot)
+{
+	uint64_t at = start;
+
+	for (const struct region *r = regions_find(map, at); r && r->start <= at;
+	     r = regions_find(map, at)) {
+		if (r->attr.asked != prot)
+			return false;
+		at = r->end;
+		if (at >= end)
+			return true;
+	}
+	return false;
+}
+
 static void give_up(struct emt_monitor *mon, struct thread *t, const struct fault *f,
 		    int rc)
 {
-	inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, f->attr.asked);
-	regions_remove(&t->proc->mm->map, f->page, f->page + EMT_PAGE_SIZE);
-	event_blind(mon, t->proc->pid, t->tid, EMT_BLIND_UNENFORCEABLE, f->page,
-		    EMT_PAGE_SIZE, sysent_native_nr(SC_MPROTECT),
+	uint64_t start = f->page, end = f->page + EMT_PAGE_SIZE;
+	struct maps_entry e;
+
+	/* Changing part of a mapping needs a split the kernel may refuse
+	 * (too many mappings): then the whole mapping, if emt holds all of
+	 * it for what this page asked. */
+	if (inject_mprotect(mon, t, start, EMT_PAGE_SIZE, f->attr.asked) &&
+	    procfs_maps_find(t->proc->pid, f->page, &e, NULL, 0) == 0 &&
+	    asked_all_over(&t->proc->mm->map, e.start, e.end, f->attr.asked) &&
+	    inject_mprotect(mon, t, e.start, e.end - e.start, f->attr.asked) == 0) {
+		start = e.start;
+		end = e.end;
+	}
+	regions_remove(&t->proc->mm->map, start, end);
+	event_blind(mon, t->proc->pid, t->tid, EMT_BLIND_UNENFORCEABLE, start,
+		    end - start, sysent_native_nr(SC_MPROTECT),
 		    "emt's mprotect of this page failed (%s): it is left as the "
 		    "program asked, and what runs there later is not captured",
 		    strerror(-rc));
@@ -172,30 +201,11 @@ static void resume_after_flip(struct emt_monitor *mon, struct thread *t,
 	}
 }
 
-/* A page a userfaultfd has not filled yet has nothing to capture, and
- * must not be made executable: filled later by a process emt does not
- * trace, it would run unseen. The thread reads it first (an madvise
- * through its slot, which waits for the program's handler without making
- * emt wait), then comes back to fault on it again, filled. */
-static bool populate_first(struct emt_monitor *mon, struct thread *t,
-			   const struct fault *f)
-{
-	if (!t->proc->mm->uffd || procfs_present_bytes(t->proc->pid, f->page, EMT_PAGE_SIZE))
-		return false;
-	if (tramp_call(mon, t, &f->regs, SC_MADVISE, f->page, EMT_PAGE_SIZE,
-		       MADV_POPULATE_READ))
-		return false;
-	thread_resume(mon, t, 0);
-	return true;
-}
-
 static void on_exec_fault(struct emt_monitor *mon, struct thread *t,
 			  const struct fault *f)
 {
 	struct mm_space *mm = t->proc->mm;
 
-	if (populate_first(mon, t, f))
-		return;
 
 	/* Flip first: once the page is not writable, what is captured is
 	 * what will run. */

@@ -67,6 +67,8 @@ static const enum sc_op always[] = {
 	SC_USERFAULTFD, SC_IO_URING_SETUP, SC_IO_URING_REGISTER,
 };
 
+#define LOW32 0xffffffffull
+
 /* madvise advice values that discard pages (pagecalls.c). */
 static const uint64_t discarding[] = { 4, 8, 9, 24, 102, 103 };
 
@@ -103,18 +105,20 @@ static int add_rules(scmp_filter_ctx ctx)
 {
 	struct scmp_arg_cmp untraced = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED,
 					       CLONE_UNTRACED);
-	struct scmp_arg_cmp set_seccomp = SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP);
+	struct scmp_arg_cmp set_seccomp = SCMP_A0(SCMP_CMP_MASKED_EQ, LOW32, PR_SET_SECCOMP);
 	int rc = add_mmap_rules_base(ctx);
 
 	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
 		rc |= rule(ctx, always[i], 0, NULL);
+	/* The kernel reads these arguments as int: only their low 32 bits
+	 * count, whatever the program puts above. */
 	for (size_t i = 0; i < sizeof(discarding) / sizeof(discarding[0]); i++) {
-		struct scmp_arg_cmp c = SCMP_A2(SCMP_CMP_EQ, discarding[i]);
+		struct scmp_arg_cmp c = SCMP_A2(SCMP_CMP_MASKED_EQ, LOW32, discarding[i]);
 
 		rc |= rule(ctx, SC_MADVISE, 1, &c);
 	}
 	for (size_t i = 0; i < sizeof(uffd_ioctls) / sizeof(uffd_ioctls[0]); i++) {
-		struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_EQ, uffd_ioctls[i]);
+		struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_MASKED_EQ, LOW32, uffd_ioctls[i]);
 
 		rc |= rule(ctx, SC_IOCTL, 1, &c);
 	}

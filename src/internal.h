@@ -398,6 +398,10 @@ bool kwrite_is_candidate(enum sc_op op);
  * onto its syscall instruction to make the call again. */
 bool kwrite_prepare(struct emt_monitor *mon, struct thread *t,
 		    const struct sc_call *sc);
+struct iovec;
+/* The same for buffers the call pins for writing (io_uring). */
+bool kwrite_prepare_iov(struct emt_monitor *mon, struct thread *t,
+			const struct iovec *v, size_t n);
 
 
 /* views.c: the file pages each mapping shows. 0 or -ENOMEM. */

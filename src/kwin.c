@@ -21,10 +21,11 @@
 
 #define PIECES_MAX 64
 
-/* A run of pages to arm, with what the program asked for them. */
+/* A run of pages to arm, with what the program asked for them and what
+ * they have now. */
 struct piece {
 	uint64_t start, end;
-	int asked;
+	int asked, now;
 	bool tracked;
 };
 
@@ -34,10 +35,10 @@ struct pieces {
 };
 
 static void add_piece(struct pieces *ps, uint64_t start, uint64_t end, int asked,
-		      bool tracked)
+		      int now, bool tracked)
 {
 	if (start < end && ps->n < PIECES_MAX)
-		ps->v[ps->n++] = (struct piece){ start, end, asked, tracked };
+		ps->v[ps->n++] = (struct piece){ start, end, asked, now, tracked };
 }
 
 /* Tracked pages of [start, end) emt lets run now. */
@@ -48,7 +49,8 @@ static void tracked_pieces(const struct region_map *map, uint64_t start, uint64_
 	     r = regions_next(map, r->end)) {
 		if (r->attr.granted & PROT_EXEC)
 			add_piece(ps, r->start > start ? r->start : start,
-				  r->end < end ? r->end : end, r->attr.asked, true);
+				  r->end < end ? r->end : end, r->attr.asked,
+				  r->attr.granted, true);
 	}
 }
 
@@ -73,7 +75,7 @@ static void untracked_pieces(pid_t pid, const struct mm_space *mm, uint64_t star
 			const struct region *r = regions_next(&mm->map, at);
 			uint64_t gap_end = r && r->start < hi ? r->start : hi;
 
-			add_piece(ps, at, gap_end, e.prot, false);
+			add_piece(ps, at, gap_end, e.prot, e.prot, false);
 			if (!r || r->start >= hi)
 				break;
 			at = r->end;
@@ -115,7 +117,7 @@ static void arm_piece(struct emt_monitor *mon, struct thread *actor,
 		regions_update(map, pc->start, pc->end, rearmed, &ra);
 	else
 		regions_set(map, pc->start, pc->end, &fresh);
-	event_flip(mon, actor, pc->start, len, pc->asked, ra.granted);
+	event_flip(mon, actor, pc->start, len, pc->now, ra.granted);
 }
 
 void kwin_arm(struct emt_monitor *mon, struct thread *actor, uint64_t start,

@@ -113,11 +113,10 @@ static int unprotect_span(struct emt_monitor *mon, struct thread *t,
 	return flipped;
 }
 
-bool kwrite_prepare(struct emt_monitor *mon, struct thread *t,
-		    const struct sc_call *sc)
+static bool prepare_spans(struct emt_monitor *mon, struct thread *t,
+			  const struct span *spans, int n)
 {
-	struct span spans[MAX_IOV];
-	int n = write_spans(mon, t, sc, spans), flipped = 0;
+	int flipped = 0;
 	arch_regs saved;
 
 	if (n == 0 || thread_getregs(t, &saved))
@@ -136,6 +135,26 @@ bool kwrite_prepare(struct emt_monitor *mon, struct thread *t,
 	arch_rewind_syscall(&saved);
 	thread_setregs(t, &saved);
 	return true;
+}
+
+bool kwrite_prepare(struct emt_monitor *mon, struct thread *t,
+		    const struct sc_call *sc)
+{
+	struct span spans[MAX_IOV];
+
+	return prepare_spans(mon, t, spans, write_spans(mon, t, sc, spans));
+}
+
+bool kwrite_prepare_iov(struct emt_monitor *mon, struct thread *t,
+			const struct iovec *v, size_t n)
+{
+	struct span spans[MAX_IOV];
+
+	if (n > MAX_IOV)
+		n = MAX_IOV;
+	for (size_t i = 0; i < n; i++)
+		spans[i] = (struct span){ (uint64_t)(uintptr_t)v[i].iov_base, v[i].iov_len };
+	return prepare_spans(mon, t, spans, (int)n);
 }
 
 bool kwrite_is_candidate(enum sc_op op)

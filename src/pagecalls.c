@@ -27,6 +27,7 @@
 
 static bool discards(uint64_t advice)
 {
+	advice &= 0xffffffffu; /* an int to the kernel */
 	return advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_REMOVE ||
 	       advice == MADV_DONTNEED_LOCKED || advice == MADV_GUARD_INSTALL_ ||
 	       advice == MADV_GUARD_REMOVE_;

@@ -104,7 +104,7 @@ bool proccalls_entry(struct emt_monitor *mon, struct thread *t,
 		keep_child_traced(mon, t, &c->sc);
 		return false;
 	case SC_SECCOMP:
-		return c->sc.args[0] == SECCOMP_SET_MODE_FILTER;
+		return (unsigned int)c->sc.args[0] == SECCOMP_SET_MODE_FILTER;
 	case SC_PRCTL:
 		return false;
 	default:

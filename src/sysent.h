@@ -72,6 +72,7 @@ static inline enum sc_group sysent_group(enum sc_op op)
 #define UFFD_IOCTL_MOVE 0xc028aa05u
 #define UFFD_IOCTL_CONTINUE 0xc020aa07u
 #define UFFD_IOCTL_POISON 0xc020aa08u
+#define UFFD_IOCTL_WAKE 0x8010aa02u
 
 /* The ABI a call was made with. */
 enum sc_abi { ABI_NATIVE = 0, ABI_I386 = 1, ABI_X32 = 2, ABI_COUNT };

@@ -66,3 +66,47 @@ register "write into a file behind a private R-X view: captured" t_route file_wr
 register "ftruncate and rewrite of a mapped file: captured" t_route file_write truncate
 register "copy_file_range into a mapped file: captured" t_route file_write copy
 register "a child writes the file its parent runs: captured" t_route file_write fork
+
+# Pages changed without a write, or taken from emt.
+register "madvise(DONTNEED) reverts a patched file page: captured" t_route page_calls discard
+register "remap_file_pages shows other code: captured" t_route page_calls remap
+register "mseal over tracked code: reported" t_route page_calls seal
+register "mapping count exhausted: reported, no loop" t_route page_calls mapcount
+
+# SysV shared memory.
+register "shmat(SHM_EXEC) writable and executable: captured" t_route shm_exec wx
+register "two shmat views, written through one, run through the other" t_route shm_exec views
+
+# The segment is also attached by a process emt does not trace.
+t_shm_outside() {
+	local key hpid
+	need_victim shm_holder
+	key=$((0x5e000000 + $$ % 65536))
+	EMT_ANNOUNCE=$TDIR/holder.ann "$VICTIMS/shm_holder" "$key" 60 &
+	hpid=$!
+	wait_for '^ready ' holder.ann 10 || { kill "$hpid"; fail "the holder never attached"; }
+	EMT_SHM_KEY=$key victim_case -c --only-announced -c --exit-code=0 shm_exec outside
+	kill "$hpid"
+	wait_child "$hpid" 10
+}
+
+register "shm segment attached outside the trace: reported" t_shm_outside
+
+# Userfaultfd, io_uring, a seccomp filter of the program's own.
+t_uffd() {
+	need_victim uffd_code
+	run_native "$VICTIMS/uffd_code"
+	grep -q unavailable native.out && skip "userfaultfd refused here: $(cat native.out)"
+	victim_case -c --only-announced -c --exit-code=0 uffd_code
+}
+
+t_io_uring() {
+	need_victim io_uring_code
+	run_native "$VICTIMS/io_uring_code"
+	grep -q unavailable native.out && skip "io_uring refused here: $(cat native.out)"
+	victim_case -c --only-announced -c --exit-code=0 io_uring_code
+}
+
+register "code filled by a userfaultfd handler: captured" t_uffd
+register "io_uring beside code, fixed buffer over it: reported" t_io_uring
+register "own seccomp filter answers mprotect (USER_NOTIF): still armed" t_route own_notif

@@ -223,6 +223,18 @@ static inline void announce_code_via(const void *page, unsigned long seq, const 
 		 origin ? origin : "", vias);
 }
 
+/* Page `page` is about to run for the seq-th time with the content of
+ * `bytes` (a copy: the page itself must not be touched first). */
+static inline void announce_code_as(const void *page, const void *bytes, unsigned long seq,
+				    const char *origin)
+{
+	char hex[65];
+
+	victim_sha256_hex(bytes, VICTIM_PAGE, hex);
+	announce("code pid=%d addr=%#lx seq=%lu sha256=%s origin=%s", (int)getpid(),
+		 (unsigned long)page, seq, hex, origin);
+}
+
 static inline void announce_code(const void *page, unsigned long seq, const char *origin)
 {
 	announce_code_via(page, seq, origin, NULL);
