@@ -59,6 +59,7 @@ struct proc {
 	bool syscall_mode;     /* resumed with PTRACE_SYSCALL: every call
 				  stops (no filter could be added) */
 	int exit_status;       /* leader's wait status once known */
+	struct stealth_proc *stealth; /* --stealth: status fds (stealth.h) */
 	struct proc *next;
 };
 
@@ -75,6 +76,8 @@ struct pending_call {
 	bool truncating;       /* an open with O_TRUNC (or creating) */
 	bool rie_before;       /* personality: READ_IMPLIES_EXEC was on */
 	bool rie_after;        /* personality: and is on after the call */
+	bool stealth;          /* stealth_exit wants its exit */
+	bool stealth_only;     /* and no other part does */
 };
 
 enum thread_state {
@@ -105,6 +108,7 @@ struct thread {
 	/* READ_IMPLIES_EXEC, kept out of the kernel and applied by emt
 	 * (personality is per thread, inherited by clone and fork). */
 	bool read_implies_exec;
+	bool stealth_traceme;  /* --stealth: PTRACE_TRACEME answered 0 */
 	struct slot_flip flip; /* a flip sent through the slot */
 	bool expect_attach_stop; /* auto-attach PTRACE_EVENT_STOP still due */
 	int deliver_sig;       /* signal to deliver when resumed */

@@ -33,6 +33,8 @@ enum sc_op {
 	SC_RECVMSG,
 	/* asynchronous and delegated memory writes */
 	SC_USERFAULTFD, SC_IOCTL, SC_IO_URING_SETUP, SC_IO_URING_REGISTER,
+	/* an fd copied (--stealth follows the status files a program reads) */
+	SC_DUP, SC_DUP2, SC_DUP3, SC_FCNTL,
 	/* calls of another ABI emt does not interpret (i386 multiplexers and
 	 * the old mmap that passes its arguments in memory) */
 	SC_FOREIGN,
