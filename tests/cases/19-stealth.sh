@@ -87,6 +87,8 @@ t_stealth_unprivileged() {
 	trap 'rm -rf "$dir"' EXIT
 	chown 65534:65534 "$dir"
 	local as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	"${as[@]}" test -w "$dir" -a -x "$VICTIMS/stealth" -a -x "$EMT" ||
+		skip "the build or temporary directory is out of an unprivileged user's reach"
 	run_capture native env EMT_ANNOUNCE="$dir/native.ann" "${as[@]}" "$VICTIMS/stealth"
 	grep -q '^own filter: Permission denied' native.out ||
 		skip "an unprivileged seccomp filter was not refused natively"

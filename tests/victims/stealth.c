@@ -10,7 +10,8 @@
  *    thread runs generated code nonstop; each file read with fgets, one
  *    byte at a time with read(), with pread() in 7-byte pieces, with
  *    readv(), and half through a dup of the fd; the file position at the
- *    end must be the length read;
+ *    end must be the length read; also opened as /dev/fd/N, and an fd
+ *    opened before the checks (before emt attached) read with pread;
  *  - prctl(PR_GET_SECCOMP) and prctl(PR_GET_NO_NEW_PRIVS) against the file;
  *  - in a forked child, a seccomp filter of its own: installed (setting
  *    no_new_privs first if it has to), then what the file says;
@@ -275,11 +276,34 @@ static void check_spinner(void)
 	show("spinner", "all", &first);
 }
 
+/* A status file opened before the checks (before emt attaches, with -w),
+ * read again with pread. */
+static void check_early(int early)
+{
+	static char buf[TEXT_MAX];
+	struct fields f;
+	ssize_t n = pread(early, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		victim_die("pread of the early status fd");
+	buf[n] = 0;
+	parse(buf, &f);
+	judge("an early status fd", &f);
+	show("early", "pread", &f);
+	close(early);
+}
+
 static void check_files(void)
 {
 	char path[64];
+	int fd;
 
 	check_file("self", "/proc/self/status");
+	/* Opened again through the fd's link: the same file by another path. */
+	fd = open_or_die("/proc/self/status");
+	snprintf(path, sizeof(path), "/dev/fd/%d", fd);
+	check_file("dev-fd", path);
+	close(fd);
 	check_file("thread-self", "/proc/thread-self/status");
 	snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)syscall(SYS_gettid));
 	check_file("task", path);
@@ -408,12 +432,15 @@ int main(int argc, char **argv)
 {
 	pthread_t th;
 	uint8_t *payload;
+	int early;
 
 	announce_start();
+	early = open_or_die("/proc/self/status");
 	if (argc == 3 && !strcmp(argv[1], "-w"))
 		wait_file(argv[2]);
 	else if (argc != 1)
 		victim_fail("usage: stealth [-w FILE]");
+	check_early(early);
 	check_child_traceme();
 	run_spinner(&th);
 	check_files();
