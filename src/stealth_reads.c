@@ -204,7 +204,9 @@ bool stealth_read(struct emt_monitor *mon, struct thread *t, const struct sc_cal
 
 	if (!f || !(rc = malloc(sizeof(*rc))))
 		return false;
-	if (decode(mon, t, sc, rc) < 0)
+	/* Without a syscall instruction to make the lseek with, the file
+	 * position could not follow: a reader would loop for ever. */
+	if (decode(mon, t, sc, rc) < 0 || (rc->at_file_pos && !tramp_syscall_insn(p->mm)))
 		goto out;
 	if ((!f->view || rc->pos == 0 || rc->pos != f->read_pos) &&
 	    make_view(mon, p, fd, f))
