@@ -14,7 +14,7 @@
 #
 # Iteration counts: BENCH_GETPID_N, BENCH_PREAD_N, BENCH_NOSECCOMP_N,
 # BENCH_FLOOR_N, BENCH_CYCLE_N, BENCH_JIT_N, BENCH_JAVA_N, BENCH_NODE_N,
-# BENCH_PY_N. The defaults keep a full run to a few minutes on a 2-CPU VM.
+# BENCH_PY_N, BENCH_OPEN_N. The defaults keep a full run to a few minutes on a 2-CPU VM.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,6 +30,7 @@ N_JIT=${BENCH_JIT_N:-3000}
 N_JAVA=${BENCH_JAVA_N:-50000000}
 N_NODE=${BENCH_NODE_N:-50000000}
 N_PY=${BENCH_PY_N:-2000}
+N_OPEN=${BENCH_OPEN_N:-20000}
 
 EMT=$BUILD/emt
 B=$BUILD/bench
@@ -93,6 +94,18 @@ round() {
 		"$B/syscalls" pread "$N_PREAD" "$TMP/data"
 	measure "$place" pread emt-nosec inner "$LIMIT" "${P[@]}" "$EMT" -q --no-seccomp -- \
 		"$B/syscalls" pread "$N_SLOW" "$TMP/data"
+
+	# --stealth: a stop at every open; the status file's reads answered
+	# by emt.
+	measure "$place" open native inner "$LIMIT" "${P[@]}" "$B/syscalls" open "$N_OPEN" "$TMP/data"
+	measure "$place" open emt inner "$LIMIT" "${P[@]}" "$EMT" -q -- \
+		"$B/syscalls" open "$N_OPEN" "$TMP/data"
+	measure "$place" open emt-stealth inner "$LIMIT" "${P[@]}" "$EMT" -q --stealth -- \
+		"$B/syscalls" open "$N_OPEN" "$TMP/data"
+	measure "$place" status native inner "$LIMIT" "${P[@]}" "$B/syscalls" open "$N_SLOW" \
+		/proc/self/status
+	measure "$place" status emt-stealth inner "$LIMIT" "${P[@]}" "$EMT" -q --stealth -- \
+		"$B/syscalls" open "$N_SLOW" /proc/self/status
 
 	measure "$place" floor-seccomp-getpid native inner "$LIMIT" "${P[@]}" "$B/syscalls" -s getpid "$N_GETPID"
 	measure "$place" floor-seccomp-pread native inner "$LIMIT" "${P[@]}" "$B/syscalls" -s pread "$N_PREAD" "$TMP/data"
@@ -168,10 +181,19 @@ syscall_report() {
 }
 
 report() {
-	local place f2 mp fc
+	local place f2 mp fc fsys
 
 	syscall_report getpid "getpid: syscall(SYS_getpid) loop, time per call ($N_GETPID calls; $N_SLOW with --no-seccomp)"
 	syscall_report pread "pread: 4 KiB pread loop on a /tmp file, time per call ($N_PREAD calls; $N_SLOW with --no-seccomp)"
+
+	header "open: open, read 4 KiB, close, time per file ($N_OPEN files; $N_SLOW of /proc/self/status)"
+	for place in "${PLACES[@]}"; do
+		fsys=$(median "$place/floor-syscall/native")
+		row fmt_time "$place" open emt "emt -q"
+		row fmt_time "$place" open emt-stealth "emt -q --stealth" "$fsys"
+		row fmt_time "$place" status emt-stealth "status: emt -q --stealth" "$fsys"
+		ref_line "$place" "floor: PTRACE_SYSCALL" "$fsys"
+	done
 
 	header "cycle: W->X->W on one page (write mov/ret, call), time per cycle ($N_CYCLE cycles)"
 	for place in "${PLACES[@]}"; do

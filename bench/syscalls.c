@@ -4,6 +4,8 @@
  *
  *   syscalls [-s] getpid N      N x syscall(SYS_getpid)
  *   syscalls [-s] pread N FILE  N x pread(fd, buf, 4096, 0)
+ *   syscalls open N FILE        N x open FILE, read 4 KiB of it, close: what
+ *                               a program that opens many files pays
  *   syscalls create N DIR       N x create DIR/<n>.bin and write 4 KiB to it:
  *                               what storing one capture costs on DIR's
  *                               file system, whoever does it
@@ -38,7 +40,7 @@ static double now_ns(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: syscalls [-s] getpid N | syscalls [-s] pread N FILE |"
-			" syscalls create N DIR\n");
+			" syscalls open N FILE | syscalls create N DIR\n");
 	return 2;
 }
 
@@ -83,6 +85,30 @@ static int loop_pread(unsigned long n, const char *path)
 		check += buf[i];
 	printf("%.1f %lu\n", (t1 - t0) / (double)n, check);
 	return 0;
+}
+
+static int loop_open(unsigned long n, const char *path)
+{
+	static unsigned char buf[4096];
+	unsigned long i, check = 0;
+	double t0, t1;
+	int fd;
+
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr, "syscalls: %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+		/* A file whose content changes (/proc/self/status) checks
+		 * only that something was read. */
+		check += read(fd, buf, sizeof(buf)) > 0;
+		close(fd);
+	}
+	t1 = now_ns();
+	printf("%.1f %d\n", (t1 - t0) / (double)n, check == n);
+	return check == n ? 0 : 1;
 }
 
 static int allow_all_filter(void)
@@ -141,6 +167,8 @@ int main(int argc, char **argv)
 		return loop_getpid(n);
 	if (strcmp(argv[1], "pread") == 0 && argc == 4)
 		return loop_pread(n, argv[3]);
+	if (strcmp(argv[1], "open") == 0 && argc == 4)
+		return loop_open(n, argv[3]);
 	if (strcmp(argv[1], "create") == 0 && argc == 4)
 		return loop_create(n, argv[3]);
 	return usage();

@@ -19,6 +19,7 @@
 
 #include "internal.h"
 #include "procfs.h"
+#include "stealth.h"
 
 #define ATTACH_OPTIONS                                                         \
 	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |    \
@@ -145,6 +146,7 @@ int tracee_attach(struct emt_monitor *mon)
 		return -ESRCH;
 	tramp_create(mon, leader);
 	written_scan_fds(mon, leader);
+	stealth_scan_fds(mon, leader);
 	sweep(mon, leader, true);
 	event_process(mon, p->pid, 0, EMT_PROCESS_START, 0);
 	for_each_thread(mon, t)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "stealth.h"
 
 #define TRACE SCMP_ACT_TRACE(0)
 
@@ -209,11 +210,16 @@ static int build(struct emt_monitor *mon, struct sock_fprog *prog,
 	return 0;
 }
 
+static int add_stealth_rules(scmp_filter_ctx ctx)
+{
+	return add_rules(ctx) ?: stealth_filter_rules(ctx);
+}
+
 int filter_build(struct emt_monitor *mon, struct sock_fprog *prog)
 {
 	/* A call of another ABI (int $0x80, x32) is not matched by the
 	 * rules: trace it rather than let it through unseen. */
-	return build(mon, prog, add_rules, TRACE);
+	return build(mon, prog, stealth_on(mon) ? add_stealth_rules : add_rules, TRACE);
 }
 
 int filter_build_watch(struct emt_monitor *mon, unsigned int which,

@@ -65,6 +65,7 @@ struct proc {
 	bool io_uring;         /* has made an io_uring instance */
 	bool io_uring_said;    /* and emt said what it cannot see */
 	int exit_status;       /* leader's wait status once known */
+	struct stealth_proc *stealth; /* --stealth: status fds (stealth.h) */
 	struct proc *next;
 };
 
@@ -82,6 +83,8 @@ struct pending_call {
 	uint64_t shm_end;      /* shmdt: end of the segment's mapping */
 	bool rie_before;       /* personality: READ_IMPLIES_EXEC was on */
 	bool rie_after;        /* personality: and is on after the call */
+	bool stealth;          /* stealth_exit wants its exit */
+	bool stealth_only;     /* and no other part does */
 };
 
 enum thread_state {
@@ -113,6 +116,7 @@ struct thread {
 	/* READ_IMPLIES_EXEC, kept out of the kernel and applied by emt
 	 * (personality is per thread, inherited by clone and fork). */
 	bool read_implies_exec;
+	bool stealth_traceme;  /* --stealth: PTRACE_TRACEME answered 0 */
 	struct slot_flip flip; /* a flip sent through the slot */
 	bool expect_attach_stop; /* auto-attach PTRACE_EVENT_STOP still due */
 	int deliver_sig;       /* signal to deliver when resumed */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "stealth.h"
 
 static bool is_stop_signal(int sig)
 {
@@ -118,6 +119,7 @@ static struct proc *child_proc(struct emt_monitor *mon, struct thread *parent,
 	 * personality. */
 	p->watched = parent->proc->watched;
 	p->syscall_mode = parent->proc->syscall_mode;
+	stealth_fork(parent->proc, p);
 
 	event_process(mon, child, p->parent, EMT_PROCESS_START, 0);
 	return p;

@@ -9,6 +9,7 @@
 #include <sys/ptrace.h>
 
 #include "internal.h"
+#include "stealth.h"
 
 static bool is_error(int64_t ret)
 {
@@ -34,6 +35,12 @@ void syscalls_commit(struct emt_monitor *mon, struct thread *t, int64_t ret)
 {
 	struct pending_call *c = &t->call;
 
+	if (c->stealth)
+		stealth_exit(mon, t, &c->sc, ret);
+	if (c->stealth_only) {
+		c->op = SC_NONE;
+		return;
+	}
 	switch (sysent_group(c->op)) {
 	case SCG_OPEN:
 		filecalls_exit(mon, t, c, ret, is_error(ret));
@@ -145,10 +152,17 @@ static void on_entry(struct emt_monitor *mon, struct thread *t,
 		c->op = SC_NONE;
 		return;
 	}
-	if (!entry(mon, t, c))
-		c->op = SC_NONE; /* nothing to commit: no exit stop needed */
-	else
+	if (stealth_answer(mon, t, sc)) {
+		c->op = SC_NONE;
+		return;
+	}
+	c->stealth = stealth_wants_exit(mon, t, sc);
+	if (entry(mon, t, c))
 		mon->n_syscalls++;
+	else if (c->stealth)
+		c->stealth_only = true;
+	else
+		c->op = SC_NONE; /* nothing to commit: no exit stop needed */
 }
 
 /* A call from emt's trampoline that emt did not set up: the program runs

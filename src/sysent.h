@@ -35,6 +35,8 @@ enum sc_op {
 	SC_USERFAULTFD, SC_IOCTL, SC_IO_URING_SETUP, SC_IO_URING_REGISTER,
 	/* calls emt makes itself */
 	SC_LSEEK,
+	/* an fd copied (--stealth follows the status files a program reads) */
+	SC_DUP, SC_DUP2, SC_DUP3, SC_FCNTL,
 	/* calls of another ABI emt does not interpret (i386 multiplexers and
 	 * the old mmap that passes its arguments in memory) */
 	SC_FOREIGN,

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "stealth.h"
 
 static size_t bucket_of(pid_t tid)
 {
@@ -107,6 +108,7 @@ void proc_remove(struct emt_monitor *mon, struct proc *p)
 	if (*pp)
 		*pp = p->next;
 	mm_put(p->mm);
+	stealth_proc_free(p);
 	free(p);
 }
 

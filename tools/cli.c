@@ -12,6 +12,7 @@ enum {
 	OPT_ONLY_WX = 256,
 	OPT_NO_FOLLOW,
 	OPT_NO_SECCOMP,
+	OPT_STEALTH,
 };
 
 static const struct option long_options[] = {
@@ -22,6 +23,7 @@ static const struct option long_options[] = {
 	{ "only-wx", no_argument, NULL, OPT_ONLY_WX },
 	{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
 	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+	{ "stealth", no_argument, NULL, OPT_STEALTH },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -29,7 +31,7 @@ static const struct option long_options[] = {
 
 static const char usage_line[] =
 	"usage: emt [-qv] [-o DIR] [--only-wx] [--no-follow] [--no-seccomp] "
-	"{-p PID | [--] PROG [ARGS...]}\n";
+	"[--stealth] {-p PID | [--] PROG [ARGS...]}\n";
 
 static void help(void)
 {
@@ -42,6 +44,8 @@ static void help(void)
 	      "  --only-wx       track only W+X requests, not RW->RX flips\n"
 	      "  --no-follow     do not trace forked children\n"
 	      "  --no-seccomp    stop at every syscall even when launching\n"
+	      "  --stealth       hide emt from the usual tracer checks (TRACEME,\n"
+	      "                  TracerPid, Seccomp); a stop at every open\n"
 	      "  -h, --help      this help\n"
 	      "  -V, --version   version\n",
 	      stdout);
@@ -93,6 +97,9 @@ static int option(int c, struct cli *cli)
 		break;
 	case OPT_NO_SECCOMP:
 		cli->flags |= EMT_OPT_NO_SECCOMP;
+		break;
+	case OPT_STEALTH:
+		cli->flags |= EMT_OPT_STEALTH;
 		break;
 	case 'h':
 		help();

@@ -150,6 +150,12 @@ typedef void (*emt_log_fn)(enum emt_log_level level, const char *msg, void *ctx)
 #define EMT_OPT_NO_SECCOMP    (1u << 2) /* stop at every syscall even when launching */
 #define EMT_OPT_DROP_WHEN_FULL (1u << 3) /* count drops instead of blocking */
 #define EMT_OPT_TRACK_FILES   (1u << 4) /* also track ordinary file exec maps */
+/* Answer the usual checks for a tracer as without emt: PTRACE_TRACEME
+ * succeeds once per thread; the status files of traced threads show
+ * TracerPid 0, no tracing stop, and neither emt's seccomp filters nor the
+ * no_new_privs it set (so do prctl PR_GET_SECCOMP and
+ * PR_GET_NO_NEW_PRIVS). Costs a stop at every open in launch mode. */
+#define EMT_OPT_STEALTH       (1u << 5)
 
 struct emt_options {
 	size_t size;              /* sizeof(struct emt_options) */

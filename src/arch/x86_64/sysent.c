@@ -95,6 +95,10 @@ static const struct sysent table[SC_COUNT] = {
 	S(SC_IO_URING_SETUP, "io_uring_setup", 425, 425, I386_PLAIN, -1, false),
 	S(SC_IO_URING_REGISTER, "io_uring_register", 427, 427, I386_FOREIGN, -1, true),
 	S(SC_LSEEK, "lseek", 8, 19, I386_PLAIN, -1, false),
+	S(SC_DUP, "dup", 32, 41, I386_PLAIN, -1, false),
+	S(SC_DUP2, "dup2", 33, 63, I386_PLAIN, -1, false),
+	S(SC_DUP3, "dup3", 292, 330, I386_PLAIN, -1, false),
+	S(SC_FCNTL, "fcntl", 72, 221, I386_PLAIN, -1, false),
 };
 
 /* The i386 numbers that only exist there, besides the table's. */
