@@ -48,6 +48,7 @@ static int seize_tasks(struct emt_monitor *mon, struct proc *p)
 
 		if (tid <= 0 || thread_find(mon, tid))
 			continue;
+		mon->ptrace_options = ATTACH_OPTIONS;
 		if (ptrace(PTRACE_SEIZE, tid, 0, ATTACH_OPTIONS) < 0) {
 			if (tid == p->pid) {
 				added = -errno;
@@ -147,6 +148,10 @@ int tracee_attach(struct emt_monitor *mon)
 	tramp_create(mon, leader);
 	written_scan_fds(mon, leader);
 	stealth_scan_fds(mon, leader);
+	for_each_thread(mon, t)
+		if (t->proc == p && t->state == THREAD_STOPPED)
+			proccalls_take_persona(mon, t);
+	p->own_filter = procfs_status_field(p->pid, "Seccomp_filters") > 0;
 	sweep(mon, leader, true);
 	event_process(mon, p->pid, 0, EMT_PROCESS_START, 0);
 	for_each_thread(mon, t)
@@ -277,6 +282,7 @@ static void restore_proc(struct emt_monitor *mon, struct proc *p)
 		if (t->proc != p)
 			continue;
 		inject_leave_tramp(mon, t);
+		proccalls_give_back_persona(mon, t);
 		if (!worker)
 			worker = t;
 	}

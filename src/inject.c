@@ -124,8 +124,35 @@ static int step_over_syscall(struct emt_monitor *mon, struct thread *t,
 	return -EFAULT;
 }
 
+/* A filter of the program's own sees emt's remote calls: it could refuse
+ * them, kill the thread, or hand them to a supervisor thread that waits
+ * for emt. PTRACE_O_SUSPEND_SECCOMP turns every filter off for the thread
+ * while emt steps its call (ptrace(2); needs CAP_SYS_ADMIN). */
+static bool suspend_filters(struct emt_monitor *mon, struct thread *t, bool on)
+{
+	long opts = mon->ptrace_options | (on ? PTRACE_O_SUSPEND_SECCOMP : 0);
+
+	if (!t->proc->own_filter || !mon->can_suspend_seccomp)
+		return false;
+	return ptrace(PTRACE_SETOPTIONS, t->tid, 0, opts) == 0;
+}
+
+static int step_call(struct emt_monitor *mon, struct thread *t, long nr,
+		     const uint64_t args[6], int64_t *ret);
+
 int inject_syscall(struct emt_monitor *mon, struct thread *t, long nr,
 		   const uint64_t args[6], int64_t *ret)
+{
+	bool suspended = suspend_filters(mon, t, true);
+	int rc = step_call(mon, t, nr, args, ret);
+
+	if (suspended)
+		suspend_filters(mon, t, false);
+	return rc;
+}
+
+static int step_call(struct emt_monitor *mon, struct thread *t, long nr,
+		     const uint64_t args[6], int64_t *ret)
 {
 	uint64_t insn = tramp_syscall_insn(t->proc->mm);
 	arch_regs saved, call, after;

@@ -62,6 +62,8 @@ struct proc {
 				  kept across exec, as filters are) */
 	bool syscall_mode;     /* resumed with PTRACE_SYSCALL: every call
 				  stops (no filter could be added) */
+	bool own_filter;       /* has seccomp filters of its own, which see
+				  emt's remote calls too */
 	bool io_uring;         /* has made an io_uring instance */
 	bool io_uring_said;    /* and emt said what it cannot see */
 	int exit_status;       /* leader's wait status once known */
@@ -194,6 +196,8 @@ struct emt_monitor {
 	int exit_status;
 	uint64_t n_captures, n_dropped, n_syscalls, n_faults, n_blind;
 	uint64_t since_ns;     /* when the traced program started (realtime) */
+	long ptrace_options;   /* PTRACE_O_* every tracee was seized with */
+	bool can_suspend_seccomp; /* PTRACE_O_SUSPEND_SECCOMP is allowed */
 	struct written_set *written; /* files traced processes could write */
 	struct uffd_notes *uffds;    /* userfaultfds and their creators */
 	struct evp_md_st *sha_md;      /* SHA-256, fetched once (capture.c) */
@@ -359,6 +363,10 @@ void shm_exit(struct emt_monitor *mon, struct thread *t, struct pending_call *c,
 	      int64_t ret, bool failed);
 void proccalls_exit(struct emt_monitor *mon, struct thread *t,
 		    struct pending_call *c, int64_t ret, bool failed);
+/* READ_IMPLIES_EXEC of a thread met when attaching: taken over by emt;
+ * given back when detaching. */
+void proccalls_take_persona(struct emt_monitor *mon, struct thread *t);
+void proccalls_give_back_persona(struct emt_monitor *mon, struct thread *t);
 bool filecalls_entry(struct emt_monitor *mon, struct thread *t,
 		     struct pending_call *c);
 /* writes.c: the kernel writing code for the program */

@@ -119,6 +119,7 @@ static int seize_child(struct emt_monitor *mon, pid_t pid)
 	}
 	t->state = THREAD_RUNNING;
 	mon->main_pid = pid;
+	mon->ptrace_options = LAUNCH_OPTIONS;
 	if (ptrace(PTRACE_SEIZE, pid, 0, LAUNCH_OPTIONS) < 0)
 		return -errno;
 	event_process(mon, pid, 0, EMT_PROCESS_START, 0);

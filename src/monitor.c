@@ -14,7 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
+
 #include "internal.h"
+#include "procfs.h"
 
 #define DEFAULT_QUEUE 4096
 
@@ -251,11 +254,25 @@ static void trace_loop(struct emt_monitor *mon)
 	}
 }
 
+/* PTRACE_O_SUSPEND_SECCOMP needs CAP_SYS_ADMIN and a tracer with no
+ * filter of its own (ptrace(2)). */
+static bool may_suspend_seccomp(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct caps[2];
+
+	if (syscall(SYS_capget, &hdr, caps) < 0)
+		return false;
+	return (caps[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32))) &&
+	       procfs_status_field(getpid(), "Seccomp") == 0;
+}
+
 static void *tracer_main(void *arg)
 {
 	struct emt_monitor *mon = arg;
 	int rc;
 
+	mon->can_suspend_seccomp = may_suspend_seccomp();
 	mon->tracer_tid = (pid_t)syscall(SYS_gettid);
 	rc = spawn_waker(mon);
 	if (!rc)

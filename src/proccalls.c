@@ -40,7 +40,17 @@ static void keep_child_traced(struct emt_monitor *mon, struct thread *t,
 static void own_filter_exit(struct emt_monitor *mon, struct thread *t,
 			    const struct pending_call *c)
 {
-	if (!(c->sc.args[1] & SECCOMP_FILTER_FLAG_NEW_LISTENER) || t->proc->syscall_mode)
+	/* Its filters see emt's remote calls too (inject.c). */
+	t->proc->own_filter = true;
+	if (c->op != SC_SECCOMP || !(c->sc.args[1] & SECCOMP_FILTER_FLAG_NEW_LISTENER))
+		return;
+	if (!mon->can_suspend_seccomp)
+		event_blind(mon, t->proc->pid, t->tid, EMT_BLIND_SECCOMP_NOTIFY, 0, 0,
+			    sysent_native_nr(SC_SECCOMP),
+			    "a seccomp filter of the program's own with a listener also "
+			    "receives emt's calls: its supervisor can refuse or delay "
+			    "them (emt needs CAP_SYS_ADMIN to keep them from it)");
+	if (t->proc->syscall_mode)
 		return;
 	emt_log(mon, EMT_LOG_INFO,
 		"%d installs a seccomp filter with a listener: stopping at its every syscall",
@@ -84,12 +94,44 @@ static void personality_exit(struct emt_monitor *mon, struct thread *t,
 		watch_add(mon, t, WATCH_MMAPS);
 }
 
+/* A thread found with READ_IMPLIES_EXEC when emt attaches: emt takes the
+ * bit over (and arms what it makes executable from then on); it goes
+ * back to the thread when emt detaches. */
+void proccalls_take_persona(struct emt_monitor *mon, struct thread *t)
+{
+	uint64_t args[6] = { 0xffffffffu, 0, 0, 0, 0, 0 };
+	int64_t persona;
+
+	if (inject_syscall(mon, t, sysent_native_nr(SC_PERSONALITY), args, &persona) ||
+	    persona < 0 || !(persona & READ_IMPLIES_EXEC))
+		return;
+	args[0] = (uint64_t)persona & ~(uint64_t)READ_IMPLIES_EXEC;
+	if (inject_syscall(mon, t, sysent_native_nr(SC_PERSONALITY), args, &persona) == 0) {
+		t->read_implies_exec = true;
+		watch_add(mon, t, WATCH_MMAPS);
+	}
+}
+
+void proccalls_give_back_persona(struct emt_monitor *mon, struct thread *t)
+{
+	uint64_t args[6] = { 0xffffffffu, 0, 0, 0, 0, 0 };
+	int64_t persona;
+
+	if (!t->read_implies_exec ||
+	    inject_syscall(mon, t, sysent_native_nr(SC_PERSONALITY), args, &persona) ||
+	    persona < 0)
+		return;
+	args[0] = (uint64_t)persona | READ_IMPLIES_EXEC;
+	inject_syscall(mon, t, sysent_native_nr(SC_PERSONALITY), args, &persona);
+	t->read_implies_exec = false;
+}
+
 void proccalls_exit(struct emt_monitor *mon, struct thread *t,
 		    struct pending_call *c, int64_t ret, bool failed)
 {
 	if (c->op == SC_PERSONALITY && !failed)
 		personality_exit(mon, t, c, ret);
-	if (c->op == SC_SECCOMP && !failed)
+	if ((c->op == SC_SECCOMP || c->op == SC_PRCTL) && !failed)
 		own_filter_exit(mon, t, c);
 }
 
@@ -106,7 +148,8 @@ bool proccalls_entry(struct emt_monitor *mon, struct thread *t,
 	case SC_SECCOMP:
 		return (unsigned int)c->sc.args[0] == SECCOMP_SET_MODE_FILTER;
 	case SC_PRCTL:
-		return false;
+		return (unsigned int)c->sc.args[0] == PR_SET_SECCOMP &&
+		       c->sc.args[1] == SECCOMP_MODE_FILTER;
 	default:
 		if (kwrite_is_candidate(c->op) && !regions_empty(&t->proc->mm->map))
 			kwrite_prepare(mon, t, &c->sc);

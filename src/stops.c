@@ -119,6 +119,7 @@ static struct proc *child_proc(struct emt_monitor *mon, struct thread *parent,
 	 * personality. */
 	p->watched = parent->proc->watched;
 	p->syscall_mode = parent->proc->syscall_mode;
+	p->own_filter = parent->proc->own_filter;
 	stealth_fork(parent->proc, p);
 
 	event_process(mon, child, p->parent, EMT_PROCESS_START, 0);

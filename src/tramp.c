@@ -327,7 +327,11 @@ int tramp_call(struct emt_monitor *mon, struct thread *t, const arch_regs *saved
 int tramp_flip(struct emt_monitor *mon, struct thread *t, const arch_regs *saved,
 	       uint64_t addr, uint64_t len, int prot)
 {
-	int rc = tramp_call(mon, t, saved, SC_MPROTECT, addr, len, (uint64_t)prot);
+	/* The program's own filters would see the slot's call: made by steps,
+	 * with them suspended (inject.c). */
+	int rc = t->proc->own_filter ? -ENOSPC
+				     : tramp_call(mon, t, saved, SC_MPROTECT, addr, len,
+						  (uint64_t)prot);
 
 	return rc == -ENOSPC || rc == -EIO ? inject_mprotect(mon, t, addr, len, prot) : rc;
 }

@@ -110,3 +110,28 @@ t_io_uring() {
 register "code filled by a userfaultfd handler: captured" t_uffd
 register "io_uring beside code, fixed buffer over it: reported" t_io_uring
 register "own seccomp filter answers mprotect (USER_NOTIF): still armed" t_route own_notif
+
+# The same routes taken while emt is attached with -p.
+t_route_attached() {
+	attach_victim_case -c --only-announced -c --exit-code=0 "$@"
+}
+
+register "attached: trampoline used as a gadget" t_route_attached tramp_attack gadget
+register "attached: trampoline unmapped" t_route_attached tramp_attack unmap
+register "attached: trampoline emptied" t_route_attached tramp_attack discard
+register "attached: i386 mmap2 W+X" t_route_attached abi_i386 mmap2
+register "attached: i386 old mmap refused" t_route_attached abi_i386 oldmmap
+register "attached: executable stack from execve" t_route_attached exec_stack
+register "attached: RWX PT_LOAD from execve" t_route_attached exec_rwx
+register "attached: fexecve of a memfd copy" attach_victim_case -c --exit-code=0 exec_memfd memfd
+register "attached: code from a file" t_route_attached file_code private
+register "attached: READ_IMPLIES_EXEC" t_route_attached read_implies_exec
+register "attached: dual mapping, partial unmap" t_route_attached alias_views partial
+register "attached: dual mapping across fork" t_route_attached alias_views fork
+register "attached: /proc/self/mem write" t_route_attached mem_write pwrite
+register "attached: /proc/PPID/mem write by a child" t_route_attached mem_write child
+register "attached: pwrite into a memfd behind R-X" t_route_attached file_write pwrite
+register "attached: madvise revert" t_route_attached page_calls discard
+register "attached: mseal" t_route_attached page_calls seal
+register "attached: shmat(SHM_EXEC)" t_route_attached shm_exec views
+register "attached: own seccomp filter with USER_NOTIF" t_route_attached own_notif

@@ -188,6 +188,44 @@ victim_case() {
 	check_events "${check_opts[@]}"
 }
 
+# attach_victim_case [-c CHECK_OPT]... VICTIM ARGS... — victim_case in
+# attach mode: the victim waits at its start (EMT_VICTIM_WAIT, victim.h)
+# until emt has attached with -p, then does what it does natively; emt
+# follows it to its end. Its output and status must be the native ones.
+# Origins are not compared: memory made before the attach is found by
+# emt's look at the mappings, not by the call that made it.
+attach_victim_case() {
+	local check_opts=() v vpid epid i
+	while [ $# -gt 0 ] && [ "$1" = -c ]; do
+		check_opts+=("$2")
+		shift 2
+	done
+	v=$1
+	shift
+	need_emt
+	need_victim "$v"
+	run_native "$VICTIMS/$v" "$@"
+	rm -rf out emt.ann
+	EMT_VICTIM_WAIT=1 EMT_ANNOUNCE=$TDIR/emt.ann "$VICTIMS/$v" "$@" \
+		>emt.out 2>emt.err </dev/null &
+	vpid=$!
+	wait_for '^ready ' emt.ann 10 || { kill -KILL "$vpid"; fail "the victim never got ready"; }
+	"$EMT" -q -o out -p "$vpid" >emt-cli.out 2>emt-cli.err </dev/null &
+	epid=$!
+	for ((i = 0; i < 200; i++)); do
+		grep -qs '"change":"start"' out/events.jsonl && break
+		sleep 0.05
+	done
+	[ "$i" -lt 200 ] || { kill -KILL "$vpid" "$epid"; show "emt stderr" emt-cli.err; fail "emt did not attach"; }
+	kill -USR2 "$vpid"
+	wait_child "$vpid" "$RUN_LIMIT" || { kill -KILL "$epid"; fail "the victim did not finish"; }
+	echo "$WAIT_RC" >emt.rc
+	wait_child "$epid" 20 || fail "emt did not end after the program"
+	[ "$WAIT_RC" = 0 ] || { show "emt stderr" emt-cli.err; fail "emt exited $WAIT_RC"; }
+	compare_runs
+	check_events --attached --loose-origin "${check_opts[@]}"
+}
+
 # wait_for PATTERN FILE SECONDS — until a line of FILE matches.
 wait_for() {
 	local pattern=$1 file=$2 i

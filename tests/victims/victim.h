@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define VICTIM_PAGE 4096UL
@@ -186,9 +187,42 @@ static inline void announce(const char *fmt, ...)
 	errno = saved;
 }
 
+static inline void victim_nothing(int sig)
+{
+	(void)sig;
+}
+
+/* With $EMT_VICTIM_WAIT set, a victim announces "ready" at its start and
+ * waits (at most 20 s) for SIGUSR2, so that emt can attach to it first;
+ * the variable is cleared so that its children do not wait too. */
+static inline void victim_wait_for_attach(void)
+{
+	struct sigaction sa = { .sa_handler = victim_nothing }, old;
+	sigset_t usr2, prev;
+
+	if (!getenv("EMT_VICTIM_WAIT"))
+		return;
+	unsetenv("EMT_VICTIM_WAIT");
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &usr2, &prev);
+	sigaction(SIGUSR2, &sa, &old);
+	announce("ready pid=%d", (int)getpid());
+	for (int i = 0; i < 200; i++) {
+		struct timespec tenth = { 0, 100 * 1000 * 1000 };
+
+		if (sigtimedwait(&usr2, NULL, &tenth) == SIGUSR2)
+			break;
+	}
+	sigaction(SIGUSR2, &old, NULL);
+	sigprocmask(SIG_SETMASK, &prev, NULL);
+}
+
 static inline void announce_start(void)
 {
 	announce("start pid=%d", (int)getpid());
+	victim_wait_for_attach();
 }
 
 static inline void announce_ready(void)
