@@ -234,7 +234,8 @@ static void track_range(struct region_map *map, uint64_t start, uint64_t end,
 {
 	struct region_attr fresh = { .asked = (uint8_t)c->asked,
 				     .granted = (uint8_t)c->granted,
-				     .origin = c->origin };
+				     .origin = c->origin,
+				     .flags = c->sc.args[2] & PROT_GROWSDOWN ? REGION_GROWSDOWN : 0 };
 	uint64_t at = start;
 
 	regions_update(map, start, end, set_asked, (void *)c);
@@ -307,7 +308,8 @@ static void commit_mmap(struct emt_monitor *mon, struct thread *t,
 			view_of_map(mon, t, c, addr, &v);
 	struct region_attr attr = { .asked = (uint8_t)c->asked,
 				    .granted = (uint8_t)c->granted,
-				    .origin = c->origin };
+				    .origin = c->origin,
+				    .flags = c->sc.args[3] & MAP_GROWSDOWN ? REGION_GROWSDOWN : 0 };
 
 	/* A new mapping replaces whatever was there (MAP_FIXED). */
 	regions_remove(&mm->map, addr, end);
@@ -339,6 +341,19 @@ static void commit_brk(struct thread *t, uint64_t brk)
 	mm->brk = brk;
 }
 
+/* Where an mprotect really starts: with PROT_GROWSDOWN the kernel
+ * extends it down to the start of the mapping (do_mprotect_pkey), which
+ * the mapping has now. */
+static uint64_t grows_from(const struct thread *t, const struct pending_call *c)
+{
+	struct maps_entry e;
+
+	if (!(c->sc.args[2] & PROT_GROWSDOWN) ||
+	    procfs_maps_find(t->proc->pid, c->sc.args[0], &e, NULL, 0))
+		return c->sc.args[0];
+	return e.start < c->sc.args[0] ? e.start : c->sc.args[0];
+}
+
 /* The call succeeded: bring the map up to date. */
 static void commit_success(struct emt_monitor *mon, struct thread *t,
 			   struct pending_call *c, uint64_t ret)
@@ -353,7 +368,7 @@ static void commit_success(struct emt_monitor *mon, struct thread *t,
 		break;
 	case SC_MPROTECT:
 	case SC_PKEY_MPROTECT:
-		track_range(&mm->map, a[0], end, c);
+		track_range(&mm->map, grows_from(t, c), end, c);
 		views_protect(mm, a[0], end, c->asked);
 		break;
 	case SC_MUNMAP:

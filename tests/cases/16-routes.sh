@@ -135,3 +135,4 @@ register "attached: madvise revert" t_route_attached page_calls discard
 register "attached: mseal" t_route_attached page_calls seal
 register "attached: shmat(SHM_EXEC)" t_route_attached shm_exec views
 register "attached: own seccomp filter with USER_NOTIF" t_route_attached own_notif
+register "mprotect(PROT_GROWSDOWN) of a stack page: whole stack tracked" t_route stack_growsdown
