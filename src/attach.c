@@ -178,8 +178,12 @@ static void detach_stop(struct emt_monitor *mon, pid_t tid, int status)
 		ptrace(PTRACE_INTERRUPT, tid, 0, 0);
 	} else if (event == 0 && sig != SIGTRAP) {
 		siginfo_t si;
+		arch_regs regs;
+		/* A fault's signal, not one the program sent itself with a
+		 * fault's si_code (arch_fault_regs). */
 		bool ours = ptrace(PTRACE_GETSIGINFO, tid, 0, &si) == 0 &&
-			    faults_on_tracked(t, &si);
+			    faults_on_tracked(t, &si) && thread_getregs(t, &regs) == 0 &&
+			    arch_fault_regs(&regs);
 		/* An emt fault needs no delivery: the instruction succeeds
 		 * once the protections are restored. */
 		if (!ours)
