@@ -55,5 +55,5 @@ void filecalls_exit(struct emt_monitor *mon, struct thread *t,
 		    struct pending_call *c, int64_t ret, bool failed)
 {
 	if (!failed && sysent_group(c->op) == SCG_OPEN)
-		written_note_fd(mon, t->proc->pid, (int)ret, c->truncating);
+		written_note_fd(mon, t->tid, (int)ret, c->truncating);
 }

@@ -51,6 +51,10 @@ struct mm_space {
 struct proc {
 	pid_t pid;
 	pid_t parent;
+	/* A thread whose /proc/TID and process_vm_* reach the address space:
+	 * pid until the leader exits, as a thread may while the others go on
+	 * (its mm, fds and auxv are gone then). */
+	pid_t live_tid;
 	struct mm_space *mm;
 	int n_threads;
 	bool passive;          /* not followed: traced but not enforced */
@@ -83,6 +87,9 @@ enum thread_state {
 	THREAD_LISTENING,      /* group-stopped, PTRACE_LISTEN'ed */
 	THREAD_HELD,           /* new child waiting for its parent's event */
 	THREAD_DEAD,           /* gone while emt drove it; freed by stops_reap */
+	THREAD_EXITING,        /* resumed from PTRACE_EVENT_EXIT: it never
+				  stops again, and a leader's death is only
+				  reported once the other threads are gone */
 };
 
 #define THREAD_REQUEUE_MAX 16
@@ -226,6 +233,10 @@ void thread_rename(struct emt_monitor *mon, struct thread *t, pid_t tid);
 struct proc *proc_find(struct emt_monitor *mon, pid_t pid);
 struct proc *proc_add(struct emt_monitor *mon, pid_t pid, struct mm_space *mm);
 void proc_remove(struct emt_monitor *mon, struct proc *p);
+/* A stopped thread of p emt can make calls in; NULL when none. */
+struct thread *proc_worker(struct emt_monitor *mon, const struct proc *p);
+/* Reach p through another thread than going from now on (going exits). */
+void proc_pick_live_tid(struct emt_monitor *mon, struct proc *p, pid_t going);
 struct mm_space *mm_new(void);
 struct mm_space *mm_get(struct mm_space *mm);
 void mm_put(struct mm_space *mm);
@@ -243,6 +254,9 @@ int thread_setregs(struct thread *t, const arch_regs *regs);
  * only be delivered from a signal-delivery-stop; from another stop it is
  * sent again once t runs, as are the others kept meanwhile. */
 void thread_resume(struct emt_monitor *mon, struct thread *t, int sig);
+/* t is at PTRACE_EVENT_EXIT: let it go, and reach its process through
+ * another thread from now on. */
+void thread_exiting(struct emt_monitor *mon, struct thread *t);
 /* kept_signals.c: signals met while emt drives a stopped thread */
 /* The siginfo of the signal sig t is stopped for; false, and a plain
  * SI_USER one, when the kernel gives none. */

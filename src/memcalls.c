@@ -38,10 +38,10 @@ static bool noexec_file(const struct thread *t, const struct pending_call *c)
 	char path[4096];
 
 	if (c->op == SC_MMAP) {
-		snprintf(path, sizeof(path), "/proc/%d/fd/%d", t->proc->pid, (int)a[4]);
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", t->tid, (int)a[4]);
 		return !(a[3] & MAP_ANONYMOUS) && noexec_path(path);
 	}
-	return procfs_maps_find(t->proc->pid, a[0], &e, path, sizeof(path)) == 0 &&
+	return procfs_maps_find(t->tid, a[0], &e, path, sizeof(path)) == 0 &&
 	       path[0] == '/' && noexec_path(path);
 }
 
@@ -92,7 +92,7 @@ static bool mmap_entry(struct emt_monitor *mon, struct thread *t,
 		arm_call(c, origin);
 	grant(t, c);
 	if (!(a[3] & MAP_ANONYMOUS) && (origin != EMT_ORIGIN_NONE || (a[3] & MAP_SHARED)))
-		c->has_file = alias_file_of(t->proc->pid, (int)a[4], &c->dev, &c->ino);
+		c->has_file = alias_file_of(t->tid, (int)a[4], &c->dev, &c->ino);
 	c->report |= (c->asked & PROT_EXEC) != 0;
 	return c->report || c->has_file ||
 	       ((a[3] & MAP_FIXED) && overlaps(t->proc->mm, a[0], a[1]));

@@ -192,13 +192,14 @@ static void on_exec(struct emt_monitor *mon, struct thread *t)
 	}
 	t->slot = -1;
 	t->flip = (struct slot_flip){ 0 };
+	p->live_tid = p->pid; /* the exec'ing thread is the leader now */
 	event_process(mon, p->pid, p->parent, EMT_PROCESS_EXECVE, 0);
 	if (p->pid == mon->main_pid && !mon->main_exec_seen)
 		read_exec_report(mon);
 	/* A 64-bit execve clears READ_IMPLIES_EXEC (set_personality_64bit). */
 	t->read_implies_exec = false;
 	if (!p->passive) {
-		written_scan_fds(mon, p->pid);
+		written_scan_fds(mon, t->tid);
 		tramp_create(mon, t);
 		sweep(mon, t, false);
 	}
@@ -304,6 +305,8 @@ void stops_handle(struct emt_monitor *mon, pid_t tid, int status)
 		on_exec(mon, t);
 	else if (event == PTRACE_EVENT_STOP)
 		on_event_stop(mon, t, sig);
+	else if (event == PTRACE_EVENT_EXIT)
+		thread_exiting(mon, t);
 	else if (event)
 		thread_resume(mon, t, 0);
 	else

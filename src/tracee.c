@@ -18,6 +18,16 @@ int thread_setregs(struct thread *t, const arch_regs *regs)
 	return ptrace(PTRACE_SETREGS, t->tid, 0, regs) < 0 ? -errno : 0;
 }
 
+void thread_exiting(struct emt_monitor *mon, struct thread *t)
+{
+	if (t->proc && t->proc->live_tid == t->tid)
+		proc_pick_live_tid(mon, t->proc, t->tid);
+	if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 && errno != ESRCH)
+		emt_log(mon, EMT_LOG_WARN, "resume %d at its exit: %m", t->tid);
+	t->state = THREAD_EXITING;
+	thread_requeue(t);
+}
+
 void thread_resume(struct emt_monitor *mon, struct thread *t, int sig)
 {
 	enum __ptrace_request req = PTRACE_CONT;

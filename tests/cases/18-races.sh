@@ -3,19 +3,54 @@
 # main thread that exits, execve, fork and clone3 racing emt's view of the
 # process tree. Launch and attach mode where both apply.
 
-# traced_by PID — the TracerPid of PID ("" when it is gone).
+# traced_by PID — the TracerPids of PID's threads, one a line (its leader
+# may have exited: a zombie is traced by nobody).
 traced_by() {
-	sed -n 's/^TracerPid:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null
+	sed -n 's/^TracerPid:[[:space:]]*//p' /proc/"$1"/task/*/status 2>/dev/null
 }
 
-# wait_traced PID SECONDS — until something traces PID.
+# wait_traced PID SECONDS — until something traces a thread of PID.
 wait_traced() {
-	local i t
+	local i
 	for ((i = 0; i < $2 * 20; i++)); do
-		t=$(traced_by "$1")
-		[ -n "$t" ] && [ "$t" != 0 ] && return 0
+		traced_by "$1" | grep -qv '^0$' && return 0
 		sleep 0.05
 	done
+	return 1
+}
+
+# live_states PID — the state letters of PID's threads that have not
+# exited, one a line.
+live_states() {
+	local stat
+	for stat in /proc/"$1"/task/*/stat; do
+		stat=$(cat "$stat" 2>/dev/null) || continue
+		stat=${stat##*) }
+		stat=${stat%% *}
+		[ "$stat" = Z ] || echo "$stat"
+	done
+}
+
+# process_gone PID — PID has ended (its leader alone may be a zombie
+# waiting for its threads, which does not count).
+process_gone() {
+	[ -z "$(live_states "$1")" ]
+}
+
+# wait_gone PID SECONDS — until process_gone, then reaps it into WAIT_RC;
+# kills it and returns 1 at the limit.
+wait_gone() {
+	local i
+	for ((i = 0; i < $2 * 20; i++)); do
+		if process_gone "$1"; then
+			wait_child "$1" 5
+			return
+		fi
+		sleep 0.05
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	WAIT_RC=124
 	return 1
 }
 
@@ -49,16 +84,15 @@ detach_emt() {
 	kill -INT "$epid"
 	wait_child "$epid" 10 || fail "emt did not exit within 10s of SIGINT"
 	[ "$WAIT_RC" = 0 ] || { show "emt stderr" emt.err; fail "emt exited $WAIT_RC after SIGINT, not 0"; }
-	case $(proc_state "$vpid") in
-	"" | Z) show "victim stderr" victim.err; fail "the program did not survive the detach" ;;
-	t | T) fail "the program is left stopped" ;;
-	esac
+	process_gone "$vpid" && { show "victim stderr" victim.err; fail "the program did not survive the detach"; }
+	live_states "$vpid" | grep -q '^[tT]$' && fail "the program is left stopped"
+	return 0
 }
 
 # finish_victim SECONDS WANT — the victim ends within SECONDS, exit 0,
 # saying WANT.
 finish_victim() {
-	wait_child "$vpid" "$1" || fail "the program did not finish within $1s"
+	wait_gone "$vpid" "$1" || fail "the program did not finish within $1s"
 	trap - EXIT
 	[ "$WAIT_RC" = 0 ] || {
 		show "victim stdout" victim.out
@@ -90,3 +124,78 @@ t_forged_segv_attach() {
 
 register "forged SIGSEGV (SEGV_ACCERR on tracked pages) reaches the program" t_forged_segv
 register "attach: forged SIGSEGV reaches the program" t_forged_segv_attach
+
+# ---- a main thread that exits ----
+
+# wait_leader_gone — until the victim's main thread has exited (a zombie).
+wait_leader_gone() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ "$(proc_state "$vpid")" = Z ] && return 0
+		sleep 0.05
+	done
+	fail "the main thread did not exit"
+}
+
+# Attached after the main thread exited: captures arrive, the detach
+# restores every page, the program finishes correctly.
+t_leader_gone_attach() {
+	start_victim leader_exit -e -m -t 30
+	wait_leader_gone
+	attach_emt
+	sleep 1
+	detach_emt
+	kill -USR1 "$vpid"
+	finish_victim 10 '^leader_exit ok$'
+	check_events --attached --only-announced --page-min=1
+}
+
+# The main thread exits while emt is attached; the detach must not wait
+# for it.
+t_leader_exits_attached() {
+	start_victim leader_exit -x -m -t 30
+	attach_emt
+	sleep 0.5
+	kill -USR2 "$vpid"
+	wait_leader_gone
+	sleep 0.5
+	detach_emt
+	kill -USR1 "$vpid"
+	finish_victim 10 '^leader_exit ok$'
+	check_events --attached --only-announced --page-min=1
+}
+
+# The same in launch mode: emt goes on through the other threads.
+t_leader_exits_launch() {
+	victim_case -c --only-announced -c --page-min=1 -c --exit-code=0 leader_exit -e -t 1
+}
+
+# A process that exits while emt attaches to it (many threads to seize, a
+# short life): emt either attaches and sees it end, or says in one line
+# that it could not; it never hangs.
+t_attach_exiting() {
+	local round rc
+	need_emt
+	need_victim leader_exit
+	for ((round = 1; round <= 20; round++)); do
+		"$VICTIMS/leader_exit" -n 48 -t 0.05 >victim.out 2>victim.err </dev/null &
+		vpid=$!
+		trap 'kill -KILL "$vpid" 2>/dev/null' EXIT
+		sleep "0.0$((RANDOM % 9))"
+		rm -rf out
+		"$EMT" -q -o out -p "$vpid" >emt.out 2>emt.err </dev/null &
+		epid=$!
+		wait_child "$epid" 10 || fail "round $round: emt hung attaching to an exiting process"
+		rc=$WAIT_RC
+		wait_gone "$vpid" 10 || fail "round $round: the program did not finish"
+		[ "$WAIT_RC" = 0 ] || { show "victim stderr" victim.err; fail "round $round: the program exited $WAIT_RC"; }
+		[ "$rc" = 0 ] && continue
+		one_line_error emt.err "cannot attach to pid $vpid"
+	done
+	trap - EXIT
+}
+
+register "attach to a process whose main thread has exited" t_leader_gone_attach
+register "attach: the main thread exits, then emt detaches" t_leader_exits_attached
+register "the main thread exits, the others run code on" t_leader_exits_launch
+register "attach to a process exiting meanwhile (20 rounds): no hang" t_attach_exiting
