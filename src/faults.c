@@ -72,7 +72,7 @@ static int flip(struct emt_monitor *mon, struct thread *t,
 		rc = inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, prot);
 	else
 		rc = tramp_flip(mon, t, &f->regs, f->page, EMT_PAGE_SIZE, prot);
-	if (rc)
+	if (rc && rc != -ESRCH) /* gone, or its exec's stop deferred */
 		emt_log(mon, EMT_LOG_ERROR, "flip of 0x%llx in %d failed: %d",
 			(unsigned long long)f->page, t->proc->pid, rc);
 	return rc;

@@ -59,7 +59,10 @@ static bool raised_by_exception(struct thread *t)
  * Syscall and event stops are stepped over when hand_over is false (emt's
  * own calls); otherwise the step ends there with -EAGAIN and the stop in
  * *status, for stops_handle (a group-stop met while stepping the
- * program's instruction). */
+ * program's instruction). But an exec event (another thread's execve: the
+ * old image is gone, the exec'ing thread reports with this tid, ptrace(2)
+ * "execve(2) under ptrace") or an exit event ends what emt was doing:
+ * -ESRCH, the stop deferred to stops_reap, no register written back. */
 static int step(struct emt_monitor *mon, struct thread *t, uint64_t from_pc,
 		bool hand_over, int *status)
 {
@@ -67,6 +70,8 @@ static int step(struct emt_monitor *mon, struct thread *t, uint64_t from_pc,
 	int rc;
 
 	for (;;) {
+		if (thread_lost(t))
+			return -ESRCH;
 		if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0)
 			return -errno;
 		rc = stops_wait_thread(mon, t, status);
@@ -74,6 +79,10 @@ static int step(struct emt_monitor *mon, struct thread *t, uint64_t from_pc,
 			return rc;
 		int sig = WSTOPSIG(*status), event = *status >> 16;
 
+		if (event == PTRACE_EVENT_EXEC || event == PTRACE_EVENT_EXIT) {
+			stops_defer(mon, t, *status);
+			return -ESRCH;
+		}
 		if (event != 0 || sig == (SIGTRAP | 0x80)) {
 			if (hand_over)
 				return -EAGAIN;

@@ -194,4 +194,5 @@ void tasks_free_all(struct emt_monitor *mon)
 		thread_remove(mon, t);
 	while (mon->procs)
 		proc_remove(mon, mon->procs);
+	kin_free(mon);
 }

@@ -8,13 +8,18 @@
 
 #include "internal.h"
 
+/* A lost thread's registers are another image's or thread's now. */
 int thread_getregs(struct thread *t, arch_regs *regs)
 {
+	if (thread_lost(t))
+		return -ESRCH;
 	return ptrace(PTRACE_GETREGS, t->tid, 0, regs) < 0 ? -errno : 0;
 }
 
 int thread_setregs(struct thread *t, const arch_regs *regs)
 {
+	if (thread_lost(t))
+		return -ESRCH;
 	return ptrace(PTRACE_SETREGS, t->tid, 0, regs) < 0 ? -errno : 0;
 }
 
@@ -32,7 +37,7 @@ void thread_resume(struct emt_monitor *mon, struct thread *t, int sig)
 {
 	enum __ptrace_request req = PTRACE_CONT;
 
-	if (t->state == THREAD_DEAD)
+	if (thread_lost(t))
 		return;
 	if (!sig)
 		sig = thread_take_signal(mon, t);

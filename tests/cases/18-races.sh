@@ -199,3 +199,63 @@ register "attach to a process whose main thread has exited" t_leader_gone_attach
 register "attach: the main thread exits, then emt detaches" t_leader_exits_attached
 register "the main thread exits, the others run code on" t_leader_exits_launch
 register "attach to a process exiting meanwhile (20 rounds): no hang" t_attach_exiting
+
+# ---- races in the process tree ----
+
+# A thread execs while emt steps the main thread through a flip: 50
+# rounds, each exec'd image runs.
+t_exec_race() {
+	victim_case -c --only-announced -c --exit-code=0 exec_race 50
+}
+
+t_exec_race_attach() {
+	start_victim exec_race -w 30
+	attach_emt
+	kill -USR1 "$vpid"
+	finish_victim 60 '^exec_race: 30 of 30 children'
+	wait_child "$epid" 10 || fail "emt did not exit after the program"
+	cp victim.out emt.out
+	check_events --attached --only-announced
+}
+
+register "execve by a thread while emt steps another (50 rounds)" t_exec_race
+register "attach: execve by a thread while emt steps another (30 rounds)" t_exec_race_attach
+
+# Parents SIGKILLed while they fork: a child whose parent's fork event
+# never comes runs on, its inherited code captured.
+t_fork_kill() {
+	victim_case -c --only-announced -c --exit-code=0 fork_kill 20
+}
+
+t_fork_kill_attach() {
+	start_victim fork_kill -w 20
+	attach_emt
+	kill -USR1 "$vpid"
+	finish_victim 60 '^fork_kill: every child ran its code$'
+	wait_child "$epid" 10 || fail "emt did not exit after the program"
+	cp victim.out emt.out
+	check_events --attached --only-announced
+}
+
+register "parents killed while forking (20 rounds): children adopted" t_fork_kill
+register "attach: parents killed while forking (20 rounds)" t_fork_kill_attach
+
+# A sibling rewrites clone3's flags (CLONE_UNTRACED, CLONE_THREAD,
+# CLONE_VM) while the call is made: every child is traced, its code
+# captured, and clone3's registers are the program's on both sides.
+t_clone3_race() {
+	victim_case -c --only-announced -c --exit-code=0 clone3_race 200
+}
+
+t_clone3_race_attach() {
+	start_victim clone3_race -w 200
+	attach_emt
+	kill -USR1 "$vpid"
+	finish_victim 60 '^clone3_race: every child ran its code$'
+	wait_child "$epid" 10 || fail "emt did not exit after the program"
+	cp victim.out emt.out
+	check_events --attached --only-announced
+}
+
+register "clone3 flags rewritten by a sibling (200 rounds)" t_clone3_race
+register "attach: clone3 flags rewritten by a sibling (200 rounds)" t_clone3_race_attach
