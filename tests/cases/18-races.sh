@@ -106,7 +106,7 @@ finish_victim() {
 
 t_forged_segv() {
 	victim_case -c --only-announced -c --exit-code=0 forged_segv
-	grep -q '^handler ran 40 times, 0 wrong$' emt.out || fail "under emt: $(head -n 1 emt.out)"
+	grep -q '^handler ran 50 times, 0 wrong$' emt.out || fail "under emt: $(head -n 1 emt.out)"
 }
 
 # Attached before the forging starts: the same, the pages armed by the
@@ -115,7 +115,7 @@ t_forged_segv_attach() {
 	start_victim forged_segv -w
 	attach_emt
 	kill -USR1 "$vpid"
-	finish_victim 20 '^handler ran 40 times, 0 wrong$'
+	finish_victim 20 '^handler ran 50 times, 0 wrong$'
 	wait_child "$epid" 10 || fail "emt did not exit after the program"
 	[ "$WAIT_RC" = 0 ] || { show "emt stderr" emt.err; fail "emt exited $WAIT_RC"; }
 	cp victim.out emt.out

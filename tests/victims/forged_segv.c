@@ -11,7 +11,10 @@
  *       attaching).
  *
  * 20 forged faults on a page written but never run (RW under emt), 20 on
- * a page that has run (R-X under emt). The run page then runs again
+ * a page that has run (R-X under emt), and 10 more on the first page sent
+ * from a SIGUSR2 handler that blocks SIGSEGV: they are delivered when the
+ * handler returns, at rt_sigreturn, which leaves orig_rax -1 as a fault
+ * does. The run page then runs again
  * unchanged: a flip made for a forged write fault would show as one more
  * capture. Then both pages get new code and run (captured).
  */
@@ -25,6 +28,8 @@
 static volatile int handled, wrong;
 static void *volatile expect_addr;
 static volatile sig_atomic_t go;
+static uint8_t *volatile forge_page;
+static volatile int forge_index;
 
 static void on_segv(int sig, siginfo_t *si, void *uctx)
 {
@@ -52,6 +57,26 @@ static void forge(uint8_t *page, int i)
 	if (syscall(SYS_rt_tgsigqueueinfo, getpid(), (pid_t)syscall(SYS_gettid), SIGSEGV,
 		    &si) < 0)
 		victim_die("rt_tgsigqueueinfo");
+}
+
+/* SIGSEGV is blocked here: the forged one waits for rt_sigreturn. */
+static void on_usr2(int sig)
+{
+	(void)sig;
+	forge(forge_page, forge_index);
+}
+
+static void forge_at_sigreturn(uint8_t *page, int i)
+{
+	struct sigaction sa = { .sa_handler = on_usr2 };
+
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGSEGV);
+	if (sigaction(SIGUSR2, &sa, NULL) < 0)
+		victim_die("sigaction");
+	forge_page = page;
+	forge_index = i;
+	raise(SIGUSR2);
 }
 
 static void wait_for_go(void)
@@ -86,6 +111,8 @@ int main(int argc, char **argv)
 		forge(written, i);
 	for (i = 0; i < FORGED; i++)
 		forge(ran, i);
+	for (i = 0; i < FORGED / 2; i++)
+		forge_at_sigreturn(written, i);
 	/* Unchanged, so no new capture unless the page was flipped. */
 	sum += call_code(ran);
 	run_ret_imm(written, 7, 0, NULL);
@@ -94,5 +121,5 @@ int main(int argc, char **argv)
 	announce_execs(ran, 2, 0);
 	printf("handler ran %d times, %d wrong\n", handled, wrong);
 	printf("code sum %d\n", sum + call_code(written) + call_code(ran + 64));
-	return handled == 2 * FORGED && wrong == 0 ? 0 : 1;
+	return handled == 2 * FORGED + FORGED / 2 && wrong == 0 ? 0 : 1;
 }
