@@ -39,7 +39,7 @@ static bool is_stop_signal(int sig)
 static int leader_refused(struct emt_monitor *mon, struct proc *p, int err)
 {
 	if (procfs_state(p->pid) != 'Z')
-		return err == ESRCH ? -ESRCH : -err;
+		return -err;
 	emt_log(mon, EMT_LOG_INFO, "%d: the main thread has exited; attaching to the others",
 		p->pid);
 	return 0;
@@ -199,6 +199,8 @@ static pid_t tgid_of(pid_t pid)
  * and *rc. */
 static struct thread *seize_all(struct emt_monitor *mon, struct proc *p, int *rc)
 {
+	struct thread *worker;
+
 	*rc = seize_tasks(mon, p);
 	if (*rc < 0)
 		return NULL;
@@ -213,8 +215,7 @@ static struct thread *seize_all(struct emt_monitor *mon, struct proc *p, int *rc
 	settle_all(mon);
 	/* The process may have exited meanwhile (p is freed then). */
 	p = proc_find(mon, mon->main_pid);
-	struct thread *worker = p ? proc_worker(mon, p) : NULL;
-
+	worker = p ? proc_worker(mon, p) : NULL;
 	*rc = worker ? 0 : -ESRCH;
 	return worker;
 }

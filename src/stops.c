@@ -212,9 +212,18 @@ static uint64_t orphan_flags(struct emt_monitor *mon, const struct proc *dead,
 static void adopt_orphan(struct emt_monitor *mon, struct thread *c,
 			 struct proc *dead)
 {
-	emt_log(mon, EMT_LOG_INFO, "%d: its parent %d died before the clone event",
+	emt_log(mon, EMT_LOG_INFO, "%d: adopted, no clone event will come from %d",
 		c->tid, dead->pid);
 	adopt(mon, c, dead, orphan_flags(mon, dead, c->tid));
+}
+
+/* p execs: its other threads are gone, a fork they had begun reports no
+ * event; its child has the old image. */
+static void adopt_before_exec(struct emt_monitor *mon, struct proc *p)
+{
+	for_each_thread(mon, c)
+		if (c->state == THREAD_HELD && !c->proc && c->held_parent == p->pid)
+			adopt_orphan(mon, c, p);
 }
 
 static void adopt_orphans(struct emt_monitor *mon, struct proc *dead)
@@ -311,6 +320,7 @@ static void on_exec(struct emt_monitor *mon, struct thread *t)
 	for_each_thread(mon, o)
 		if (o != t && o->proc == p)
 			thread_remove(mon, o);
+	adopt_before_exec(mon, p);
 	if (mm) {
 		mm_put(p->mm);
 		p->mm = mm;

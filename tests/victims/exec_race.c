@@ -6,7 +6,9 @@
  * memory), while a second thread execs this program again at a random
  * moment. The exec'ing thread takes the main thread's tid and the old
  * image is gone, whatever emt was doing in it: the new image must run
- * (it exits 42) and emt must neither hang nor crash it.
+ * (it exits 42) and emt must neither hang nor crash it. The main thread
+ * also forks now and then (the child exits at once): a fork cut short by
+ * the exec reports no event, yet its child must run.
  *
  * usage: exec_race [-w] [ROUNDS]   (default 50)
  *   -w: announce "ready" and wait for SIGUSR1 first (for attaching).
@@ -60,6 +62,8 @@ static void child(void)
 		emit_ret_imm(fn, v);
 		if (call_code(fn) != (int)v)
 			_exit(VICTIM_BROKEN);
+		if (v % 32 == 0 && fork() == 0)
+			_exit(0);
 	}
 }
 
