@@ -152,7 +152,7 @@ static int64_t fill_result(struct thread *t, unsigned long cmd, uint64_t *arg,
 	uint64_t start, len, done;
 
 	fill_range(cmd, arg, &start, &len);
-	done = cmd == UFFD_IOCTL_POISON ? len : procfs_present_bytes(t->proc->pid, start, len);
+	done = cmd == UFFD_IOCTL_POISON ? len : procfs_present_bytes(t->tid, start, len);
 	arg[size / 8 - 1] = done;
 	return done >= len ? 0 : -EAGAIN;
 }

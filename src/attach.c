@@ -21,22 +21,57 @@
 #include "procfs.h"
 #include "stealth.h"
 
+/* TRACEEXIT: a thread about to exit stops once, so emt knows it will
+ * never stop again (a leader that exits before the others is a zombie whose
+ * death is only reported once they are gone). */
 #define ATTACH_OPTIONS                                                         \
 	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |    \
-	 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC)
+	 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
 
 static bool is_stop_signal(int sig)
 {
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
+/* The leader refused to be seized: it is a zombie when its thread
+ * called pthread_exit while others run on (ptrace_attach() refuses a task
+ * with an exit_state, EPERM): the process is still pid, reached through
+ * its live threads, as strace does. Any other refusal is the error. */
+static int leader_refused(struct emt_monitor *mon, struct proc *p, int err)
+{
+	if (procfs_state(p->pid) != 'Z')
+		return -err;
+	emt_log(mon, EMT_LOG_INFO, "%d: the main thread has exited; attaching to the others",
+		p->pid);
+	return 0;
+}
+
+static int seize_one(struct emt_monitor *mon, struct proc *p, pid_t tid)
+{
+	struct thread *t;
+
+	mon->ptrace_options = ATTACH_OPTIONS;
+	if (ptrace(PTRACE_SEIZE, tid, 0, ATTACH_OPTIONS) < 0)
+		return tid == p->pid ? leader_refused(mon, p, errno) : 0; /* exited meanwhile */
+	t = thread_add(mon, tid, p);
+	if (!t) {
+		ptrace(PTRACE_DETACH, tid, 0, 0);
+		return -ENOMEM;
+	}
+	t->state = THREAD_RUNNING;
+	if (p->live_tid == p->pid && tid != p->pid && !thread_find(mon, p->pid))
+		p->live_tid = tid;
+	ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+	return 1;
+}
+
 /* Seize every thread listed in /proc/PID/task; returns how many were new,
- * or -errno when the leader itself cannot be seized. */
+ * or -errno when the process cannot be seized. */
 static int seize_tasks(struct emt_monitor *mon, struct proc *p)
 {
 	char path[64];
 	struct dirent *d;
-	int added = 0;
+	int added = 0, rc;
 	DIR *dir;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", p->pid);
@@ -48,42 +83,88 @@ static int seize_tasks(struct emt_monitor *mon, struct proc *p)
 
 		if (tid <= 0 || thread_find(mon, tid))
 			continue;
-		mon->ptrace_options = ATTACH_OPTIONS;
-		if (ptrace(PTRACE_SEIZE, tid, 0, ATTACH_OPTIONS) < 0) {
-			if (tid == p->pid) {
-				added = -errno;
-				break;
-			}
-			continue; /* exited meanwhile */
-		}
-		struct thread *t = thread_add(mon, tid, p);
-		if (!t) {
-			added = -ENOMEM;
+		rc = seize_one(mon, p, tid);
+		if (rc < 0) {
+			added = rc;
 			break;
 		}
-		t->state = THREAD_RUNNING;
-		ptrace(PTRACE_INTERRUPT, tid, 0, 0);
-		added++;
+		added += rc;
 	}
 	closedir(dir);
+	if (added == 0 && p->n_threads == 0)
+		added = -ESRCH; /* only a zombie leader left */
 	return added;
 }
 
-/* Bring one interrupted thread to a stop emt can work in. A signal met
- * first is kept for delivery; a group-stop is remembered. */
-static void settle_thread(struct emt_monitor *mon, struct thread *t)
+static bool any_running(struct emt_monitor *mon)
 {
-	int status;
+	for_each_thread(mon, t)
+		if (t->state == THREAD_RUNNING)
+			return true;
+	return false;
+}
 
-	if (stops_wait_thread(mon, t, &status))
-		return;
+/* After a stop handled in full (an event), every thread it left running,
+ * the child it started included, is to stop too. Interrupting a thread
+ * twice before it stops yields one stop. */
+static void interrupt_running(struct emt_monitor *mon)
+{
+	for_each_thread(mon, t)
+		if (t->state == THREAD_RUNNING)
+			ptrace(PTRACE_INTERRUPT, t->tid, 0, 0);
+}
+
+/* One stop of an interrupted thread: it is settled in a stop emt can work
+ * in. A signal met first is kept for delivery; a group-stop is
+ * remembered. A clone, fork or exec event met first is handled (the child
+ * is tracked) and the thread interrupted again; one at its exit is let go. */
+static void settle_stop(struct emt_monitor *mon, struct thread *t, int status)
+{
 	int sig = WSTOPSIG(status), event = status >> 16;
 
-	if (event == 0 && sig != (SIGTRAP | 0x80)) {
+	t->state = THREAD_STOPPED;
+	t->stop_status = status;
+	if (event == PTRACE_EVENT_EXIT) {
+		thread_exiting(mon, t);
+	} else if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
+		   event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_EXEC) {
+		stops_handle(mon, t->tid, status);
+		interrupt_running(mon);
+	} else if (event == 0 && sig != (SIGTRAP | 0x80)) {
 		thread_keep_signal(mon, t, sig);
 		t->expect_attach_stop = true; /* the interrupt is still due */
-	} else if (event == PTRACE_EVENT_STOP && is_stop_signal(sig)) {
-		t->stop_status = status;
+	} else if (event == PTRACE_EVENT_STOP) {
+		t->expect_attach_stop = false;
+	}
+}
+
+/* Wait until every seized thread is stopped, exiting or gone. One
+ * waitpid(-1) for all: waiting for one thread at a time would wait for
+ * ever on a leader that exits meanwhile, whose death is only reported
+ * once its traced threads have been reaped (ptrace(2), "Death under
+ * ptrace"). */
+static void settle_all(struct emt_monitor *mon)
+{
+	struct thread *t;
+	int status;
+	pid_t tid;
+
+	while (any_running(mon)) {
+		tid = waitpid(-1, &status, __WALL | __WNOTHREAD);
+		if (tid < 0 && errno == EINTR)
+			continue;
+		if (tid < 0)
+			break;
+		t = thread_find(mon, tid);
+		if (tid == mon->wake_pid)
+			mon->wake_pid = 0;
+		else if (t && t->proc && t->state == THREAD_RUNNING && WIFSTOPPED(status))
+			settle_stop(mon, t, status);
+		else {
+			stops_handle(mon, tid, status);
+			interrupt_running(mon);
+		}
+		stops_reap(mon);
 	}
 }
 
@@ -116,12 +197,45 @@ static pid_t tgid_of(pid_t pid)
 	return tgid;
 }
 
+/* Seize and settle every thread of p; the thread emt works in, or NULL
+ * and *rc. */
+static struct thread *seize_all(struct emt_monitor *mon, struct proc *p, int *rc)
+{
+	struct thread *worker;
+
+	*rc = seize_tasks(mon, p);
+	if (*rc < 0)
+		return NULL;
+	/* Threads created while seizing were either auto-attached by a
+	 * seized parent or show up in a second listing. */
+	while ((*rc = seize_tasks(mon, p)) > 0)
+		;
+	if (*rc == -ESRCH && p->n_threads > 0)
+		*rc = 0; /* the threads seized first are gone: settle tells */
+	if (*rc < 0)
+		return NULL;
+	settle_all(mon);
+	/* The process may have exited meanwhile (p is freed then). */
+	p = proc_find(mon, mon->main_pid);
+	worker = p ? proc_worker(mon, p) : NULL;
+	*rc = worker ? 0 : -ESRCH;
+	return worker;
+}
+
+/* A failed attach leaves nothing behind: what was seized is detached, as
+ * it was. */
+static int attach_failed(struct emt_monitor *mon, int rc)
+{
+	tracee_detach_all(mon);
+	return rc;
+}
+
 int tracee_attach(struct emt_monitor *mon)
 {
 	pid_t pid = tgid_of(mon->opts.pid);
 	struct mm_space *mm = mm_new();
 	struct proc *p = mm ? proc_add(mon, pid, mm) : NULL;
-	struct thread *leader;
+	struct thread *worker;
 	int rc;
 
 	if (!p) {
@@ -131,29 +245,19 @@ int tracee_attach(struct emt_monitor *mon)
 	mon->main_pid = pid;
 	mon->syscall_mode = true;
 	mon->since_ns = procfs_start_ns(pid);
-	rc = seize_tasks(mon, p);
-	if (rc < 0)
-		return rc;
-	/* Threads created while seizing were either auto-attached by a
-	 * seized parent or show up in a second listing. */
-	while ((rc = seize_tasks(mon, p)) > 0)
-		;
-	for_each_thread(mon, t)
-		if (t->state == THREAD_RUNNING)
-			settle_thread(mon, t);
-	stops_reap(mon);
-	leader = thread_find(mon, p->pid);
-	if (!leader)
-		return -ESRCH;
-	tramp_create(mon, leader);
-	written_scan_fds(mon, leader);
-	stealth_scan_fds(mon, leader);
+	worker = seize_all(mon, p, &rc);
+	if (!worker)
+		return attach_failed(mon, rc);
+	if (!worker->proc->mm->tramp) /* else an exec met while settling made it */
+		tramp_create(mon, worker);
+	written_scan_fds(mon, worker);
+	stealth_scan_fds(mon, worker);
 	for_each_thread(mon, t)
 		if (t->proc == p && t->state == THREAD_STOPPED)
 			proccalls_take_persona(mon, t);
-	p->own_filter = procfs_status_field(p->pid, "Seccomp_filters") > 0;
-	sweep(mon, leader, true);
-	event_process(mon, p->pid, 0, EMT_PROCESS_START, 0);
+	p->own_filter = procfs_status_field(worker->tid, "Seccomp_filters") > 0;
+	sweep(mon, worker, true);
+	event_process(mon, pid, 0, EMT_PROCESS_START, 0);
 	for_each_thread(mon, t)
 		if (t->state == THREAD_STOPPED)
 			resume_settled(mon, t);
@@ -173,7 +277,9 @@ static void detach_stop(struct emt_monitor *mon, pid_t tid, int status)
 	}
 	t->state = THREAD_STOPPED;
 	t->stop_status = status;
-	if (sig == (SIGTRAP | 0x80) &&
+	if (event == PTRACE_EVENT_EXIT) {
+		thread_exiting(mon, t); /* never stops again */
+	} else if (sig == (SIGTRAP | 0x80) &&
 	    ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(info), &info) > 0) {
 		if (info.op == PTRACE_SYSCALL_INFO_EXIT && t->call.op)
 			syscalls_commit(mon, t, info.exit.rval);
@@ -182,24 +288,20 @@ static void detach_stop(struct emt_monitor *mon, pid_t tid, int status)
 	} else if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
 		   event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_EXEC) {
 		stops_handle(mon, tid, status); /* tracks the child, resumes */
-		ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+		interrupt_running(mon);
 	} else if (event == 0 && sig != SIGTRAP) {
 		siginfo_t si;
+		arch_regs regs;
+		/* A fault's signal, not one the program sent itself with a
+		 * fault's si_code (arch_fault_regs). */
 		bool ours = ptrace(PTRACE_GETSIGINFO, tid, 0, &si) == 0 &&
-			    faults_on_tracked(t, &si);
+			    faults_on_tracked(t, &si) && thread_getregs(t, &regs) == 0 &&
+			    arch_fault_regs(&regs);
 		/* An emt fault needs no delivery: the instruction succeeds
 		 * once the protections are restored. */
 		if (!ours)
 			thread_keep_signal(mon, t, sig);
 	}
-}
-
-static bool any_running(struct emt_monitor *mon)
-{
-	for_each_thread(mon, t)
-		if (t->state == THREAD_RUNNING)
-			return true;
-	return false;
 }
 
 static void wait_all_stopped(struct emt_monitor *mon)
@@ -213,8 +315,10 @@ static void wait_all_stopped(struct emt_monitor *mon)
 			continue;
 		if (tid < 0)
 			break;
-		if (tid == mon->wake_pid)
+		if (tid == mon->wake_pid) {
+			mon->wake_pid = 0;
 			continue;
+		}
 		detach_stop(mon, tid, status);
 		stops_reap(mon);
 		struct thread *t = thread_find(mon, tid);
@@ -276,16 +380,15 @@ static void stop_all(struct emt_monitor *mon)
 
 static void restore_proc(struct emt_monitor *mon, struct proc *p)
 {
-	struct thread *worker = NULL;
+	struct thread *worker;
 
 	for_each_thread(mon, t) {
-		if (t->proc != p)
+		if (t->proc != p || t->state != THREAD_STOPPED)
 			continue;
 		inject_leave_tramp(mon, t);
 		proccalls_give_back_persona(mon, t);
-		if (!worker)
-			worker = t;
 	}
+	worker = proc_worker(mon, p);
 	if (!worker)
 		return;
 	inject_restore_asked(mon, worker);
@@ -314,4 +417,8 @@ void tracee_kill_all(struct emt_monitor *mon)
 {
 	for (struct proc *p = mon->procs; p; p = p->next)
 		kill(p->pid, SIGKILL);
+	/* Children held for their parent's event belong to no process yet. */
+	for_each_thread(mon, t)
+		if (!t->proc)
+			kill(t->tid, SIGKILL);
 }

@@ -90,7 +90,7 @@ static void give_up(struct emt_monitor *mon, struct thread *t, const struct faul
 	 * (too many mappings): then the whole mapping, if emt holds all of
 	 * it for what this page asked. */
 	if (inject_mprotect(mon, t, start, EMT_PAGE_SIZE, f->attr.asked) &&
-	    procfs_maps_find(t->proc->pid, f->page, &e, NULL, 0) == 0 &&
+	    procfs_maps_find(t->tid, f->page, &e, NULL, 0) == 0 &&
 	    asked_all_over(&t->proc->mm->map, e.start, e.end, f->attr.asked) &&
 	    inject_mprotect(mon, t, e.start, e.end - e.start, f->attr.asked) == 0) {
 		start = e.start;
@@ -317,11 +317,47 @@ static void follow_growth(struct thread *t, const siginfo_t *si)
 		return;
 	r = regions_next(map, addr);
 	if (!r || !(r->attr.flags & REGION_GROWSDOWN) ||
-	    procfs_maps_find(t->proc->pid, addr, &e, NULL, 0) ||
+	    procfs_maps_find(t->tid, addr, &e, NULL, 0) ||
 	    e.end < r->start || e.start > addr)
 		return;
 	attr = r->attr;
 	regions_set(map, e.start, r->start, &attr);
+}
+
+/* Whether the kernel's view of addr in t's address space allows a write. */
+static bool kernel_allows_write(const struct thread *t, uint64_t addr)
+{
+	struct maps_entry e;
+
+	return procfs_maps_find(t->tid, addr, &e, NULL, 0) == 0 &&
+	       (e.prot & PROT_WRITE);
+}
+
+/* Whether the kernel raised f for the instruction at rip. A program can
+ * send its own thread a SIGSEGV with any si_code and si_addr
+ * (rt_tgsigqueueinfo, rt_sigqueueinfo(2)): that signal is the program's,
+ * delivered unchanged, and no page is flipped for it.
+ * - An exception entry stores orig_rax = -1; a signal a thread sent itself
+ *   is dequeued at that call's exit, with its number (arch_fault_regs).
+ * - A fetch faults within the instruction at rip (is_fetch); a write comes
+ *   from an instruction that ran: not one on a page emt keeps
+ *   non-executable, in memory no other thread can have flipped since.
+ * - In such memory, a write the kernel allows cannot have faulted.
+ * A signal dequeued at rt_sigreturn (which stores -1 too) or by a thread
+ * interrupted in user mode still passes when its si_addr suits the
+ * thread's rip: telling that apart would take decoding the instruction. */
+static bool kernel_raised(struct thread *t, const struct fault *f)
+{
+	const struct region *code;
+
+	if (!arch_fault_regs(&f->regs))
+		return false;
+	if (is_fetch(f) || shared_memory(t))
+		return true;
+	code = regions_find(&t->proc->mm->map, arch_pc(&f->regs));
+	if (code && !(code->attr.granted & PROT_EXEC))
+		return false;
+	return !(f->attr.granted & PROT_WRITE) || !kernel_allows_write(t, f->addr);
 }
 
 static bool classify(struct thread *t, const siginfo_t *si, struct fault *f)
@@ -339,7 +375,7 @@ static bool classify(struct thread *t, const siginfo_t *si, struct fault *f)
 		return false;
 	f->attr = r->attr;
 	f->span = *r;
-	return true;
+	return kernel_raised(t, f);
 }
 
 /* A fault reported after another thread already flipped the page (the

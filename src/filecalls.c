@@ -56,6 +56,6 @@ void filecalls_exit(struct emt_monitor *mon, struct thread *t,
 {
 	if (failed || sysent_group(c->op) != SCG_OPEN)
 		return;
-	written_note_fd(mon, t->proc->pid, (int)ret, c->truncating);
+	written_note_fd(mon, t->tid, (int)ret, c->truncating);
 	written_watch_fd(mon, t, (int)ret);
 }

@@ -33,22 +33,36 @@ static bool moved(struct thread *t, uint64_t from_pc)
 	return thread_getregs(t, &regs) == 0 && arch_pc(&regs) != from_pc;
 }
 
+/* Whether the fault t stopped for was raised by an exception, not sent:
+ * a program may send itself a SIGSEGV with a fault's si_code, and a step
+ * can dequeue it at a syscall's exit, before the instruction ran. */
+static bool raised_by_exception(struct thread *t)
+{
+	arch_regs regs;
+
+	return thread_getregs(t, &regs) == 0 && arch_fault_regs(&regs);
+}
+
 /* Single-step t over the instruction at from_pc, until the step's SIGTRAP.
  * A signal-delivery-stop met on the way is told apart by its si_code:
  * - SIGTRAP from the step: TRAP_TRACE (TRAP_BRKPT after a stepped syscall,
  *   user_single_step_report()): done;
  * - SIGTRAP from an int3 there: SI_KERNEL (do_int3_user() in
  *   arch/x86/kernel/traps.c): done, and the program's to receive;
- * - a fault of the instruction (si_code > 0): -EFAULT, t stays at that
- *   stop for the caller;
- * - a signal sent by kill, tgkill or sigqueue (si_code <= 0), dequeued
- *   before the instruction ran: kept, and the step made again. A sent
+ * - a fault of the instruction (si_code > 0, raised by an exception):
+ *   -EFAULT, t stays at that stop for the caller;
+ * - a signal sent by kill, tgkill or sigqueue (si_code <= 0, or a fault's
+ *   si_code a thread gave its own signal), dequeued before the
+ *   instruction ran: kept, and the step made again. A sent
  *   SIGTRAP may also have merged with the step's own trap (a standard
  *   signal is queued once): then t has moved.
  * Syscall and event stops are stepped over when hand_over is false (emt's
  * own calls); otherwise the step ends there with -EAGAIN and the stop in
  * *status, for stops_handle (a group-stop met while stepping the
- * program's instruction). */
+ * program's instruction). But an exec event (another thread's execve: the
+ * old image is gone, the exec'ing thread reports with this tid, ptrace(2)
+ * "execve(2) under ptrace") or an exit event ends what emt was doing:
+ * -ESRCH, the stop deferred to stops_reap, no register written back. */
 static int step(struct emt_monitor *mon, struct thread *t, uint64_t from_pc,
 		bool hand_over, int *status)
 {
@@ -56,6 +70,8 @@ static int step(struct emt_monitor *mon, struct thread *t, uint64_t from_pc,
 	int rc;
 
 	for (;;) {
+		if (thread_lost(t))
+			return -ESRCH;
 		if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0)
 			return -errno;
 		rc = stops_wait_thread(mon, t, status);
@@ -63,6 +79,10 @@ static int step(struct emt_monitor *mon, struct thread *t, uint64_t from_pc,
 			return rc;
 		int sig = WSTOPSIG(*status), event = *status >> 16;
 
+		if (event == PTRACE_EVENT_EXEC || event == PTRACE_EVENT_EXIT) {
+			stops_defer(mon, t, *status);
+			return -ESRCH;
+		}
 		if (event != 0 || sig == (SIGTRAP | 0x80)) {
 			if (hand_over)
 				return -EAGAIN;
@@ -76,7 +96,7 @@ static int step(struct emt_monitor *mon, struct thread *t, uint64_t from_pc,
 				thread_keep_siginfo(mon, t, &si, has);
 			return 0;
 		}
-		if (!sent && is_fault_signal(sig))
+		if (!sent && is_fault_signal(sig) && raised_by_exception(t))
 			return -EFAULT;
 		thread_keep_siginfo(mon, t, &si, has);
 		if (sent && sig == SIGTRAP && moved(t, from_pc))

@@ -55,6 +55,10 @@ struct mm_space {
 struct proc {
 	pid_t pid;
 	pid_t parent;
+	/* A thread whose /proc/TID and process_vm_* reach the address space:
+	 * pid until the leader exits, as a thread may while the others go on
+	 * (its mm, fds and auxv are gone then). */
+	pid_t live_tid;
 	struct mm_space *mm;
 	int n_threads;
 	bool passive;          /* not followed: traced but not enforced */
@@ -87,6 +91,8 @@ struct pending_call {
 	bool rie_after;        /* personality: and is on after the call */
 	bool stealth;          /* stealth_exit wants its exit */
 	bool stealth_only;     /* and no other part does */
+	bool args_moved;       /* clone3: args 0 and 1 name emt's copy of
+				  the struct; sc has the program's */
 };
 
 enum thread_state {
@@ -95,6 +101,12 @@ enum thread_state {
 	THREAD_LISTENING,      /* group-stopped, PTRACE_LISTEN'ed */
 	THREAD_HELD,           /* new child waiting for its parent's event */
 	THREAD_DEAD,           /* gone while emt drove it; freed by stops_reap */
+	THREAD_EXITING,        /* resumed from PTRACE_EVENT_EXIT: it never
+				  stops again, and a leader's death is only
+				  reported once the other threads are gone */
+	THREAD_DEFERRED,       /* met an exec or exit event while emt drove
+				  it: what emt did is abandoned, the stop is
+				  handled by stops_reap */
 };
 
 #define THREAD_REQUEUE_MAX 16
@@ -140,10 +152,21 @@ struct thread {
 	 * yet (monitor.c); borrow.c may take it first. */
 	bool batch_pending;
 	int batch_status;
+	/* THREAD_HELD: the process the kernel names its parent (PPid), 0 for
+	 * a thread, -1 when that parent has exited already. */
+	pid_t held_parent;
+	/* A clone3 child: its argument registers, which emt pointed at its
+	 * own copy of the struct, are the program's again at its first stop. */
+	bool fix_args;
+	struct sc_call fix_sc;
+	uint64_t fix_arg[2];
 	struct thread *next;   /* hash chain */
 };
 
 #define THREAD_BUCKETS 1024
+/* Dead processes whose state a child held without its parent's event may
+ * still need (kin.c). */
+#define KIN_GRAVES 8
 
 struct event_queue {
 	pthread_mutex_t lock;
@@ -192,7 +215,10 @@ struct emt_monitor {
 	struct thread *threads[THREAD_BUCKETS];
 	size_t n_threads;
 	size_t n_dead;         /* threads THREAD_DEAD, waiting for stops_reap */
+	size_t n_deferred;     /* threads THREAD_DEFERRED, the same */
 	struct proc *procs;
+	struct proc graves[KIN_GRAVES]; /* the last dead, mm held (kin.c) */
+	size_t n_graves;
 	int exit_status;
 	uint64_t n_captures, n_dropped, n_syscalls, n_faults, n_blind;
 	uint64_t since_ns;     /* when the traced program started (realtime) */
@@ -250,6 +276,10 @@ void thread_rename(struct emt_monitor *mon, struct thread *t, pid_t tid);
 struct proc *proc_find(struct emt_monitor *mon, pid_t pid);
 struct proc *proc_add(struct emt_monitor *mon, pid_t pid, struct mm_space *mm);
 void proc_remove(struct emt_monitor *mon, struct proc *p);
+/* A stopped thread of p emt can make calls in; NULL when none. */
+struct thread *proc_worker(struct emt_monitor *mon, const struct proc *p);
+/* Reach p through another thread than going from now on (going exits). */
+void proc_pick_live_tid(struct emt_monitor *mon, struct proc *p, pid_t going);
 struct mm_space *mm_new(void);
 struct mm_space *mm_get(struct mm_space *mm);
 void mm_put(struct mm_space *mm);
@@ -270,6 +300,9 @@ int thread_setregs(struct thread *t, const arch_regs *regs);
  * only be delivered from a signal-delivery-stop; from another stop it is
  * sent again once t runs, as are the others kept meanwhile. */
 void thread_resume(struct emt_monitor *mon, struct thread *t, int sig);
+/* t is at PTRACE_EVENT_EXIT: let it go, and reach its process through
+ * another thread from now on. */
+void thread_exiting(struct emt_monitor *mon, struct thread *t);
 /* kept_signals.c: signals met while emt drives a stopped thread */
 /* The siginfo of the signal sig t is stopped for; false, and a plain
  * SI_USER one, when the kernel gives none. */
@@ -318,8 +351,18 @@ void filter_free(struct sock_fprog *prog);
 /* stops.c */
 void stops_handle(struct emt_monitor *mon, pid_t tid, int status);
 int stops_wait_thread(struct emt_monitor *mon, struct thread *t, int *status);
-/* Forget the threads that died while emt drove them. */
+/* Forget the threads that died while emt drove them, and handle the
+ * stops deferred meanwhile. */
 void stops_reap(struct emt_monitor *mon);
+/* t met status while emt drove it, a stop after which nothing emt was
+ * doing in it holds (an exec, an exit): abandon that, handle the stop
+ * once the current one is done. */
+void stops_defer(struct emt_monitor *mon, struct thread *t, int status);
+/* Whether emt can no longer drive t: gone, or deferred. */
+static inline bool thread_lost(const struct thread *t)
+{
+	return t->state == THREAD_DEAD || t->state == THREAD_DEFERRED;
+}
 /* -errno of a launched program that failed to exec, else 0. */
 int stops_exec_error(struct emt_monitor *mon);
 
@@ -442,6 +485,23 @@ void alias_after_write(struct emt_monitor *mon, struct thread *t, uint64_t page)
  * page that page shows: it writes its own code through another view. */
 bool alias_runs_from(const struct mm_space *mm, uint64_t page, uint64_t pc);
 
+
+/* kin.c: what a new child is, from the kernel */
+/* Whether tasks a and b share one address space (kcmp KCMP_VM). */
+bool kin_same_vm(pid_t a, pid_t b);
+/* CLONE_THREAD|CLONE_VM, CLONE_VM or 0: what child is to its parent. */
+int kin_clone_flags(pid_t parent, pid_t child, uint64_t *flags);
+/* Whether tracer (a thread's tid) traces child. */
+bool kin_traced_by(pid_t child, pid_t tracer);
+/* For a child held for its parent's event: see thread.held_parent. */
+pid_t kin_held_parent(pid_t child);
+/* Whether child has mm's trampoline: it descends from that space. */
+bool kin_has_tramp(pid_t child, const struct mm_space *mm);
+/* Keep a dead process's state for children still to come. */
+void kin_bury(struct emt_monitor *mon, const struct proc *p);
+/* The most recent dead process child descends from, or NULL. */
+struct proc *kin_grave_of(struct emt_monitor *mon, pid_t child);
+void kin_free(struct emt_monitor *mon);
 
 /* faults.c */
 bool faults_on_segv(struct emt_monitor *mon, struct thread *t);

@@ -129,7 +129,7 @@ void kwin_arm(struct emt_monitor *mon, struct thread *actor, uint64_t start,
 	start = EMT_PAGE_DOWN(start);
 	end = end < start ? UINT64_MAX : EMT_PAGE_UP(end);
 	tracked_pieces(&mm->map, start, end, &ps);
-	untracked_pieces(actor->proc->pid, mm, start, end, &ps);
+	untracked_pieces(actor->tid, mm, start, end, &ps);
 	if (ps.n == PIECES_MAX)
 		event_blind(mon, actor->proc->pid, actor->tid, EMT_BLIND_UNENFORCEABLE,
 			    start, end - start, sysent_native_nr(by),

@@ -26,7 +26,7 @@ extern char **environ;
 #define LAUNCH_OPTIONS                                                         \
 	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |    \
 	 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP |    \
-	 PTRACE_O_EXITKILL)
+	 PTRACE_O_EXITKILL | PTRACE_O_TRACEEXIT)
 
 enum { REPORT_NO_FILTER = 1, REPORT_NO_EXEC = 2 };
 

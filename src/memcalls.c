@@ -38,10 +38,10 @@ static bool noexec_file(const struct thread *t, const struct pending_call *c)
 	char path[4096];
 
 	if (c->op == SC_MMAP) {
-		snprintf(path, sizeof(path), "/proc/%d/fd/%d", t->proc->pid, (int)a[4]);
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", t->tid, (int)a[4]);
 		return !(a[3] & MAP_ANONYMOUS) && noexec_path(path);
 	}
-	return procfs_maps_find(t->proc->pid, a[0], &e, path, sizeof(path)) == 0 &&
+	return procfs_maps_find(t->tid, a[0], &e, path, sizeof(path)) == 0 &&
 	       path[0] == '/' && noexec_path(path);
 }
 
@@ -94,7 +94,7 @@ static bool mmap_entry(struct emt_monitor *mon, struct thread *t,
 	/* Every file view that runs code or may write a file's pages is
 	 * recorded (views.c). */
 	if (!(a[3] & MAP_ANONYMOUS) && ((c->asked & PROT_EXEC) || (a[3] & MAP_SHARED)))
-		c->has_file = views_file_of_fd(t->proc->pid, (int)a[4], &c->dev, &c->ino);
+		c->has_file = views_file_of_fd(t->tid, (int)a[4], &c->dev, &c->ino);
 	c->report |= (c->asked & PROT_EXEC) != 0;
 	return c->report || c->has_file || (a[3] & MAP_SHARED) ||
 	       ((a[3] & MAP_FIXED) && (overlaps(t->proc->mm, a[0], a[1]) ||
@@ -287,7 +287,7 @@ static bool view_of_map(struct emt_monitor *mon, struct thread *t,
 
 	*v = (struct view){ addr, end, c->dev, c->ino, c->sc.args[5], c->asked,
 			    (c->sc.args[3] & MAP_SHARED) != 0 };
-	if ((anon || fd_may_change(t)) && views_file_at(t->proc->pid, addr, v)) {
+	if ((anon || fd_may_change(t)) && views_file_at(t->tid, addr, v)) {
 		if (!anon && (v->dev != c->dev || v->ino != c->ino))
 			fd_swapped(mon, t, c, v);
 		v->start = addr;
@@ -349,7 +349,7 @@ static uint64_t grows_from(const struct thread *t, const struct pending_call *c)
 	struct maps_entry e;
 
 	if (!(c->sc.args[2] & PROT_GROWSDOWN) ||
-	    procfs_maps_find(t->proc->pid, c->sc.args[0], &e, NULL, 0))
+	    procfs_maps_find(t->tid, c->sc.args[0], &e, NULL, 0))
 		return c->sc.args[0];
 	return e.start < c->sc.args[0] ? e.start : c->sc.args[0];
 }

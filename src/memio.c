@@ -20,7 +20,7 @@ static int mem_fd(struct proc *p)
 	char path[64];
 
 	if (p->mm->mem_fd < 0) {
-		snprintf(path, sizeof(path), "/proc/%d/mem", p->pid);
+		snprintf(path, sizeof(path), "/proc/%d/mem", p->live_tid);
 		p->mm->mem_fd = open(path, O_RDWR | O_CLOEXEC);
 	}
 	return p->mm->mem_fd;
@@ -56,7 +56,7 @@ int mem_read(struct emt_monitor *mon, struct proc *p, uint64_t addr, void *buf,
 	 * for emt; /proc/PID/mem fails at once instead. */
 	if (p->mm->uffd)
 		return proc_mem_io(p, addr, buf, len, false);
-	n = process_vm_readv(p->pid, &local, 1, &remote, 1, 0);
+	n = process_vm_readv(p->live_tid, &local, 1, &remote, 1, 0);
 
 	if (n >= 0 && (size_t)n == len)
 		return 0;
@@ -70,7 +70,7 @@ int mem_write(struct emt_monitor *mon, struct proc *p, uint64_t addr,
 {
 	struct iovec local = { (void *)buf, len };
 	struct iovec remote = { (void *)(uintptr_t)addr, len };
-	ssize_t n = process_vm_writev(p->pid, &local, 1, &remote, 1, 0);
+	ssize_t n = process_vm_writev(p->live_tid, &local, 1, &remote, 1, 0);
 
 	if (n >= 0 && (size_t)n == len)
 		return 0;

@@ -71,7 +71,7 @@ enum emt_origin origin_of_map(struct emt_monitor *mon, struct thread *t,
 		return EMT_ORIGIN_NONE;
 	if ((flags & MAP_ANONYMOUS) || (mon->opts.flags & EMT_OPT_TRACK_FILES))
 		return EMT_ORIGIN_EXEC_MAP;
-	return written_file(mon, t->proc->pid, (int)a[4]) ? EMT_ORIGIN_EXEC_MAP
+	return written_file(mon, t->tid, (int)a[4]) ? EMT_ORIGIN_EXEC_MAP
 							  : EMT_ORIGIN_NONE;
 }
 

@@ -96,7 +96,7 @@ static void refresh_views(struct thread *t, uint64_t start, uint64_t len)
 {
 	struct view v;
 
-	if (views_file_at(t->proc->pid, start, &v)) {
+	if (views_file_at(t->tid, start, &v)) {
 		views_unmap(t->proc->mm, start, start + len);
 		views_add(t->proc->mm, &v);
 	}

@@ -4,9 +4,11 @@
  * untraced, a seccomp filter of the program's own. And the calls that make
  * the kernel write the caller's buffers (kwrite.c decides).
  */
+#include <errno.h>
 #include <linux/personality.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
+#include <string.h>
 #include <sys/prctl.h>
 
 #include "internal.h"
@@ -18,17 +20,104 @@ static void keep_child_traced(struct emt_monitor *mon, struct thread *t,
 {
 	uint64_t flags = sc->args[0];
 
-	if (sc->op == SC_CLONE3 &&
-	    mem_read(mon, t->proc, sc->args[0], &flags, sizeof(flags)) < 0)
-		return;
 	if (!(flags & CLONE_UNTRACED))
 		return;
-	flags &= ~(uint64_t)CLONE_UNTRACED;
 	emt_log(mon, EMT_LOG_INFO, "%d: clone without CLONE_UNTRACED", t->tid);
-	if (sc->op == SC_CLONE3)
-		mem_write(mon, t->proc, sc->args[0], &flags, sizeof(flags));
-	else
-		syscalls_rewrite_arg(t, sc, 0, flags);
+	syscalls_rewrite_arg(t, sc, 0, flags & ~(uint64_t)CLONE_UNTRACED);
+}
+
+/* Without a scratch area (no trampoline, another ABI): in the program's
+ * struct, which a sibling thread could set again before the kernel reads
+ * it. */
+static void drop_untraced_in_place(struct emt_monitor *mon, struct thread *t,
+				   const struct sc_call *sc)
+{
+	uint64_t flags;
+
+	if (mem_read(mon, t->proc, sc->args[0], &flags, sizeof(flags)) ||
+	    !(flags & CLONE_UNTRACED))
+		return;
+	flags &= ~(uint64_t)CLONE_UNTRACED;
+	emt_log(mon, EMT_LOG_INFO, "%d: clone3 without CLONE_UNTRACED", t->tid);
+	mem_write(mon, t->proc, sc->args[0], &flags, sizeof(flags));
+}
+
+/* The smallest struct clone_args the kernel takes (CLONE_ARGS_SIZE_VER0);
+ * it reads at most a page of one. */
+#define CLONE_ARGS_MIN 64u
+
+/* 0 when the bytes of clone3's struct past what emt copies are zero, as
+ * the kernel wants of bytes past what it knows (copy_struct_from_user);
+ * else -E2BIG, or -EFAULT. */
+static int tail_is_zero(struct emt_monitor *mon, struct thread *t, uint64_t at,
+			uint64_t len)
+{
+	uint8_t buf[EMT_PAGE_SIZE];
+
+	if (mem_read(mon, t->proc, at, buf, len))
+		return -EFAULT;
+	for (uint64_t i = 0; i < len; i++)
+		if (buf[i])
+			return -E2BIG;
+	return 0;
+}
+
+/* The first n bytes of clone3's struct, CLONE_UNTRACED dropped; the rest
+ * must be zero. */
+static int read_clone_args(struct emt_monitor *mon, struct thread *t,
+			   const struct sc_call *sc, uint8_t *args, uint64_t n)
+{
+	uint64_t size = sc->args[1], flags;
+
+	if (mem_read(mon, t->proc, sc->args[0], args, n))
+		return -EFAULT;
+	if (size > n) {
+		int rc = tail_is_zero(mon, t, sc->args[0] + n, size - n);
+
+		if (rc)
+			return rc;
+	}
+	memcpy(&flags, args, sizeof(flags));
+	if (flags & CLONE_UNTRACED)
+		emt_log(mon, EMT_LOG_INFO, "%d: clone3 without CLONE_UNTRACED", t->tid);
+	flags &= ~(uint64_t)CLONE_UNTRACED;
+	memcpy(args, &flags, sizeof(flags));
+	return 0;
+}
+
+/* clone3 reads its flags from the program's memory, which a sibling
+ * thread can rewrite after emt read it: the kernel is given emt's copy,
+ * in t's scratch area of the trampoline (which the program cannot write),
+ * CLONE_UNTRACED dropped. Both registers are the program's again at the
+ * exit and in the child (proccalls_exit, stops.c start_child). A struct
+ * emt cannot copy whole fails as natively. */
+static bool private_clone_args(struct emt_monitor *mon, struct thread *t,
+			       struct pending_call *c)
+{
+	uint64_t size = c->sc.args[1], scratch, n;
+	uint8_t args[TRAMP_SCRATCH_SIZE];
+	int rc;
+
+	if (size < CLONE_ARGS_MIN || size > EMT_PAGE_SIZE)
+		return false; /* refused by the kernel before it reads */
+	if (c->sc.abi != ABI_NATIVE || tramp_slot(t) < 0 ||
+	    !(scratch = tramp_scratch(t->proc->mm, t))) {
+		drop_untraced_in_place(mon, t, &c->sc);
+		return false;
+	}
+	n = size < sizeof(args) ? size : sizeof(args);
+	rc = read_clone_args(mon, t, &c->sc, args, n);
+	if (!rc)
+		rc = mem_poke(mon, t->proc, scratch, args, n);
+	if (!rc)
+		rc = syscalls_rewrite_arg(t, &c->sc, 0, scratch) ?:
+		     syscalls_rewrite_arg(t, &c->sc, 1, n);
+	if (rc) {
+		syscalls_refuse(t, rc == -E2BIG ? rc : -EFAULT);
+		return false;
+	}
+	c->args_moved = true;
+	return true;
 }
 
 /* A seccomp filter of the program's own with a listener can answer calls
@@ -126,11 +215,25 @@ void proccalls_give_back_persona(struct emt_monitor *mon, struct thread *t)
 	t->read_implies_exec = false;
 }
 
+/* The argument registers clone3 returns with are the program's. */
+static void restore_clone_args(struct thread *t, const struct pending_call *c)
+{
+	arch_regs regs;
+
+	if (!c->args_moved || thread_getregs(t, &regs))
+		return;
+	for (int i = 0; i < 2; i++)
+		arch_set_syscall_arg(&regs, c->sc.abi, c->sc.slot[i], c->sc.args[i]);
+	thread_setregs(t, &regs);
+}
+
 void proccalls_exit(struct emt_monitor *mon, struct thread *t,
 		    struct pending_call *c, int64_t ret, bool failed)
 {
 	if (c->op == SC_PERSONALITY && !failed)
 		personality_exit(mon, t, c, ret);
+	else if (c->op == SC_CLONE3)
+		restore_clone_args(t, c);
 	if ((c->op == SC_SECCOMP || c->op == SC_PRCTL) && !failed)
 		own_filter_exit(mon, t, c);
 }
@@ -142,9 +245,10 @@ bool proccalls_entry(struct emt_monitor *mon, struct thread *t,
 	case SC_PERSONALITY:
 		return personality_entry(mon, t, c);
 	case SC_CLONE:
-	case SC_CLONE3:
 		keep_child_traced(mon, t, &c->sc);
 		return false;
+	case SC_CLONE3:
+		return private_clone_args(mon, t, c);
 	case SC_SECCOMP:
 		return (unsigned int)c->sc.args[0] == SECCOMP_SET_MODE_FILTER;
 	case SC_PRCTL:

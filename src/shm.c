@@ -116,7 +116,7 @@ static void shmat_exit(struct emt_monitor *mon, struct thread *t,
 				    .granted = (uint8_t)c->granted,
 				    .origin = c->origin };
 
-	if (!views_file_at(t->proc->pid, addr, &v))
+	if (!views_file_at(t->tid, addr, &v))
 		return;
 	v.start = addr;
 	v.prot = c->asked;

@@ -14,17 +14,22 @@
 
 #include "internal.h"
 #include "stealth.h"
+#include "procfs.h"
 
 static bool is_stop_signal(int sig)
 {
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
+static void adopt_orphans(struct emt_monitor *mon, struct proc *dead);
+
 static void proc_exited(struct emt_monitor *mon, struct proc *p, int status)
 {
 	event_process(mon, p->pid, p->parent, EMT_PROCESS_EXIT, status);
 	if (p->pid == mon->main_pid)
 		mon->exit_status = status;
+	adopt_orphans(mon, p);
+	kin_bury(mon, p);
 	proc_remove(mon, p);
 }
 
@@ -69,43 +74,65 @@ int stops_wait_thread(struct emt_monitor *mon, struct thread *t, int *status)
 	}
 }
 
+void stops_defer(struct emt_monitor *mon, struct thread *t, int status)
+{
+	t->state = THREAD_DEFERRED;
+	t->stop_status = status;
+	/* The call it was in belongs to the image or thread that is gone. */
+	t->call.op = SC_NONE;
+	mon->n_deferred++;
+}
+
+static struct thread *first_deferred(struct emt_monitor *mon)
+{
+	for_each_thread(mon, t)
+		if (t->state == THREAD_DEFERRED)
+			return t;
+	return NULL;
+}
+
 void stops_reap(struct emt_monitor *mon)
 {
+	struct thread *d;
+
 	/* Called after every stop: the table is only walked when a thread
-	 * died meanwhile. */
-	if (!mon->n_dead)
-		return;
-	mon->n_dead = 0;
-	for_each_thread(mon, t)
-		if (t->state == THREAD_DEAD)
-			on_death(mon, t->tid, t->stop_status);
+	 * died or deferred a stop meanwhile. */
+	while (mon->n_dead || mon->n_deferred) {
+		if (mon->n_dead) {
+			mon->n_dead = 0;
+			for_each_thread(mon, t)
+				if (t->state == THREAD_DEAD)
+					on_death(mon, t->tid, t->stop_status);
+		}
+		if (mon->n_deferred) {
+			mon->n_deferred--;
+			d = first_deferred(mon);
+			if (d)
+				stops_handle(mon, d->tid, d->stop_status);
+		}
+	}
 }
 
-static uint64_t clone_flags_of(struct emt_monitor *mon, struct thread *t)
+/* What the child is, from the kernel (kin.c): the clone flags in the
+ * program's memory may have changed since the call read them. */
+static uint64_t clone_flags_of(struct thread *t, pid_t child, int event)
 {
-	arch_regs regs;
-	uint64_t flags = 0;
+	uint64_t flags;
 
-	if (thread_getregs(t, &regs))
-		return 0;
-	if (regs.orig_rax == ARCH_NR_CLONE)
-		return regs.rdi;
-	/* clone3 takes a struct whose first field is the flags. */
-	if (regs.orig_rax == ARCH_NR_CLONE3)
-		mem_read(mon, t->proc, regs.rdi, &flags, sizeof(flags));
-	return flags;
+	if (kin_clone_flags(t->tid, child, &flags) == 0)
+		return flags;
+	return event == PTRACE_EVENT_VFORK ? CLONE_VM : 0; /* the child is gone */
 }
 
-static struct proc *child_proc(struct emt_monitor *mon, struct thread *parent,
+static struct proc *child_proc(struct emt_monitor *mon, struct proc *parent,
 			       pid_t child, uint64_t flags)
 {
 	struct mm_space *mm;
 	struct proc *p;
 
 	if (flags & CLONE_THREAD)
-		return parent->proc;
-	mm = (flags & CLONE_VM) ? mm_get(parent->proc->mm)
-				: mm_fork(parent->proc->mm);
+		return parent;
+	mm = (flags & CLONE_VM) ? mm_get(parent->mm) : mm_fork(parent->mm);
 	if (!mm)
 		return NULL;
 	p = proc_add(mon, child, mm);
@@ -113,14 +140,14 @@ static struct proc *child_proc(struct emt_monitor *mon, struct thread *parent,
 		mm_put(mm);
 		return NULL;
 	}
-	p->parent = parent->proc->pid;
-	p->passive = parent->proc->passive || (mon->opts.flags & EMT_OPT_NO_FOLLOW);
+	p->parent = parent->pid;
+	p->passive = parent->passive || (mon->opts.flags & EMT_OPT_NO_FOLLOW);
 	/* What the kernel keeps for a child: its parent's filters, its
 	 * personality. */
-	p->watched = parent->proc->watched;
-	p->syscall_mode = parent->proc->syscall_mode;
-	p->own_filter = parent->proc->own_filter;
-	stealth_fork(parent->proc, p);
+	p->watched = parent->watched;
+	p->syscall_mode = parent->syscall_mode;
+	p->own_filter = parent->own_filter;
+	stealth_fork(parent, p);
 
 	event_process(mon, child, p->parent, EMT_PROCESS_START, 0);
 	return p;
@@ -134,9 +161,107 @@ static void unarm_proc(struct emt_monitor *mon, struct thread *t)
 
 static void start_child(struct emt_monitor *mon, struct thread *c)
 {
+	if (c->fix_args) {
+		/* Both return from clone3 with the parent's registers. */
+		for (int i = 0; i < 2; i++)
+			syscalls_rewrite_arg(c, &c->fix_sc, i, c->fix_arg[i]);
+		c->fix_args = false;
+	}
 	if (c->proc->passive && c->proc->pid == c->tid)
 		unarm_proc(mon, c);
 	thread_resume(mon, c, 0);
+}
+
+/* Give c what its parent's call changed in its registers (clone3's). */
+static void inherit_fix(struct thread *c, const struct thread *parent)
+{
+	const struct pending_call *pc = &parent->call;
+
+	if (pc->op != SC_CLONE3 || !pc->args_moved)
+		return;
+	c->fix_args = true;
+	c->fix_sc = pc->sc;
+	c->fix_arg[0] = pc->sc.args[0];
+	c->fix_arg[1] = pc->sc.args[1];
+}
+
+/* Held child c belongs to parent (alive, or dead and kept by kin.c). */
+static void adopt(struct emt_monitor *mon, struct thread *c, struct proc *parent,
+		  uint64_t flags)
+{
+	struct proc *p = child_proc(mon, parent, c->tid, flags);
+
+	if (!p) {
+		emt_log(mon, EMT_LOG_ERROR, "out of memory tracking %d", c->tid);
+		kill(c->tid, SIGKILL); /* never left stopped */
+		return;
+	}
+	c->proc = p;
+	p->n_threads++;
+	start_child(mon, c);
+}
+
+/* A dead parent's orphan shares its address space only with a live
+ * process that shared the parent's (kcmp against each). */
+static uint64_t orphan_flags(struct emt_monitor *mon, const struct proc *dead,
+			     pid_t child)
+{
+	for (struct proc *q = mon->procs; q; q = q->next)
+		if (q != dead && q->mm == dead->mm && kin_same_vm(q->live_tid, child))
+			return CLONE_VM;
+	return 0;
+}
+
+static void adopt_orphan(struct emt_monitor *mon, struct thread *c,
+			 struct proc *dead)
+{
+	emt_log(mon, EMT_LOG_INFO, "%d: adopted, no clone event will come from %d",
+		c->tid, dead->pid);
+	adopt(mon, c, dead, orphan_flags(mon, dead, c->tid));
+}
+
+/* p execs: its other threads are gone, a fork they had begun reports no
+ * event; its child has the old image. */
+static void adopt_before_exec(struct emt_monitor *mon, struct proc *p)
+{
+	for_each_thread(mon, c)
+		if (c->state == THREAD_HELD && !c->proc && c->held_parent == p->pid)
+			adopt_orphan(mon, c, p);
+}
+
+static void adopt_orphans(struct emt_monitor *mon, struct proc *dead)
+{
+	for_each_thread(mon, c)
+		if (c->state == THREAD_HELD && !c->proc &&
+		    (c->held_parent == dead->pid ||
+		     (c->held_parent < 0 && kin_has_tramp(c->tid, dead->mm))))
+			adopt_orphan(mon, c, dead);
+}
+
+/* Whether traced process p is exiting: its death, and the orphans it
+ * leaves, are still to be reported. */
+static bool dying(const struct proc *p)
+{
+	char st = procfs_state(p->live_tid);
+
+	return st == 0 || st == 'Z' || st == 'X';
+}
+
+/* c's parent exited before c's stop was seen (c's PPid is its reaper's
+ * now): adopt it from that dead parent, or wait for its death's report. */
+static void adopt_if_orphan(struct emt_monitor *mon, struct thread *c)
+{
+	struct proc *g;
+
+	if (c->held_parent == 0 || (c->held_parent > 0 && proc_find(mon, c->held_parent)))
+		return; /* its parent's event, or its death, will come */
+	c->held_parent = -1;
+	for (struct proc *p = mon->procs; p; p = p->next)
+		if (dying(p) && kin_has_tramp(c->tid, p->mm))
+			return; /* adopted when that death is reported */
+	g = kin_grave_of(mon, c->tid);
+	if (g)
+		adopt_orphan(mon, c, g);
 }
 
 static void on_clone(struct emt_monitor *mon, struct thread *t, int event)
@@ -146,17 +271,27 @@ static void on_clone(struct emt_monitor *mon, struct thread *t, int event)
 	struct thread *c;
 	struct proc *p;
 
-	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg);
-	if (event == PTRACE_EVENT_VFORK)
-		flags = CLONE_VM;
-	else if (event == PTRACE_EVENT_CLONE)
-		flags = clone_flags_of(mon, t);
-	p = child_proc(mon, t, (pid_t)msg, flags);
+	/* A parent killed meanwhile may have left the event's stop for its
+	 * exit's, whose message is its status: the child, if any, is then
+	 * adopted as an orphan (adopt_orphans). */
+	if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg) < 0 ||
+	    !kin_traced_by((pid_t)msg, mon->tracer_tid)) {
+		thread_resume(mon, t, 0);
+		return;
+	}
 	c = thread_find(mon, (pid_t)msg);
+	if (c && c->proc) {
+		/* Adopted already (adopt_if_orphan took its parent for dead). */
+		thread_resume(mon, t, 0);
+		return;
+	}
+	flags = clone_flags_of(t, (pid_t)msg, event);
+	p = child_proc(mon, t->proc, (pid_t)msg, flags);
 	if (!p) {
 		emt_log(mon, EMT_LOG_ERROR, "out of memory tracking %lu", msg);
 	} else if (c && c->state == THREAD_HELD) {
 		/* Its attach stop came first and was held for this. */
+		inherit_fix(c, t);
 		c->proc = p;
 		p->n_threads++;
 		start_child(mon, c);
@@ -165,6 +300,7 @@ static void on_clone(struct emt_monitor *mon, struct thread *t, int event)
 		if (c) {
 			c->state = THREAD_RUNNING;
 			c->expect_attach_stop = true;
+			inherit_fix(c, t);
 		}
 	}
 	/* The child has its parent's personality (copy_process). */
@@ -187,6 +323,7 @@ static void on_exec(struct emt_monitor *mon, struct thread *t)
 	for_each_thread(mon, o)
 		if (o != t && o->proc == p)
 			thread_remove(mon, o);
+	adopt_before_exec(mon, p);
 	if (mm) {
 		mm_put(p->mm);
 		p->mm = mm;
@@ -195,6 +332,7 @@ static void on_exec(struct emt_monitor *mon, struct thread *t)
 	}
 	t->slot = -1;
 	t->flip = (struct slot_flip){ 0 };
+	p->live_tid = p->pid; /* the exec'ing thread is the leader now */
 	event_process(mon, p->pid, p->parent, EMT_PROCESS_EXECVE, 0);
 	if (p->pid == mon->main_pid && !mon->main_exec_seen)
 		read_exec_report(mon);
@@ -264,7 +402,8 @@ static void on_signal(struct emt_monitor *mon, struct thread *t, int sig,
 }
 
 /* The stop of a thread emt does not know yet: a new child whose attach
- * stop beat its parent's clone event. Hold it until the event names it. */
+ * stop beat its parent's clone event. Hold it until the event names it,
+ * or its parent's death shows the event will never come. */
 static void on_unknown_stop(struct emt_monitor *mon, pid_t tid, int status)
 {
 	struct thread *c = thread_add(mon, tid, NULL);
@@ -275,6 +414,8 @@ static void on_unknown_stop(struct emt_monitor *mon, pid_t tid, int status)
 	}
 	c->state = THREAD_HELD;
 	c->stop_status = status;
+	c->held_parent = kin_held_parent(tid);
+	adopt_if_orphan(mon, c);
 }
 
 void stops_handle(struct emt_monitor *mon, pid_t tid, int status)
@@ -307,6 +448,8 @@ void stops_handle(struct emt_monitor *mon, pid_t tid, int status)
 		on_exec(mon, t);
 	else if (event == PTRACE_EVENT_STOP)
 		on_event_stop(mon, t, sig);
+	else if (event == PTRACE_EVENT_EXIT)
+		thread_exiting(mon, t);
 	else if (event)
 		thread_resume(mon, t, 0);
 	else

@@ -105,7 +105,7 @@ void sweep(struct emt_monitor *mon, struct thread *t, bool attaching)
 	struct maps_entry e;
 	bool written = false;
 
-	if (procfs_maps_open(&r, t->proc->pid))
+	if (procfs_maps_open(&r, t->tid))
 		return;
 	while (procfs_maps_next(&r, &e)) {
 		enum emt_origin origin = sweep_origin(mon, t->proc->mm, &e, attaching);

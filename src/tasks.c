@@ -66,6 +66,8 @@ void thread_remove(struct emt_monitor *mon, struct thread *t)
 	if (t->proc) {
 		tramp_release_slot(t);
 		t->proc->n_threads--;
+		if (t->proc->live_tid == t->tid && t->proc->n_threads > 0)
+			proc_pick_live_tid(mon, t->proc, t->tid);
 	}
 	free(t);
 }
@@ -93,6 +95,7 @@ struct proc *proc_add(struct emt_monitor *mon, pid_t pid, struct mm_space *mm)
 	if (!p)
 		return NULL;
 	p->pid = pid;
+	p->live_tid = pid;
 	p->mm = mm;
 	p->next = mon->procs;
 	mon->procs = p;
@@ -110,6 +113,32 @@ void proc_remove(struct emt_monitor *mon, struct proc *p)
 	mm_put(p->mm);
 	stealth_proc_free(p);
 	free(p);
+}
+
+struct thread *proc_worker(struct emt_monitor *mon, const struct proc *p)
+{
+	struct thread *any = NULL;
+
+	for_each_thread(mon, t) {
+		if (t->proc != p || t->state != THREAD_STOPPED)
+			continue;
+		if (t->tid == p->live_tid)
+			return t;
+		if (!any)
+			any = t;
+	}
+	return any;
+}
+
+void proc_pick_live_tid(struct emt_monitor *mon, struct proc *p, pid_t going)
+{
+	for_each_thread(mon, t) {
+		if (t->proc == p && t->tid != going && t->state != THREAD_EXITING &&
+		    t->state != THREAD_DEAD) {
+			p->live_tid = t->tid;
+			return;
+		}
+	}
 }
 
 struct mm_space *mm_new(void)
@@ -175,4 +204,5 @@ void tasks_free_all(struct emt_monitor *mon)
 		thread_remove(mon, t);
 	while (mon->procs)
 		proc_remove(mon, mon->procs);
+	kin_free(mon);
 }

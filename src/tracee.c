@@ -8,21 +8,36 @@
 
 #include "internal.h"
 
+/* A lost thread's registers are another image's or thread's now. */
 int thread_getregs(struct thread *t, arch_regs *regs)
 {
+	if (thread_lost(t))
+		return -ESRCH;
 	return ptrace(PTRACE_GETREGS, t->tid, 0, regs) < 0 ? -errno : 0;
 }
 
 int thread_setregs(struct thread *t, const arch_regs *regs)
 {
+	if (thread_lost(t))
+		return -ESRCH;
 	return ptrace(PTRACE_SETREGS, t->tid, 0, regs) < 0 ? -errno : 0;
+}
+
+void thread_exiting(struct emt_monitor *mon, struct thread *t)
+{
+	if (t->proc && t->proc->live_tid == t->tid)
+		proc_pick_live_tid(mon, t->proc, t->tid);
+	if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 && errno != ESRCH)
+		emt_log(mon, EMT_LOG_WARN, "resume %d at its exit: %m", t->tid);
+	t->state = THREAD_EXITING;
+	thread_requeue(t);
 }
 
 void thread_resume(struct emt_monitor *mon, struct thread *t, int sig)
 {
 	enum __ptrace_request req = PTRACE_CONT;
 
-	if (t->state == THREAD_DEAD)
+	if (thread_lost(t))
 		return;
 	if (!sig)
 		sig = thread_take_signal(mon, t);

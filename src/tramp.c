@@ -112,12 +112,12 @@ void tramp_release_slot(struct thread *t)
  * the kernel itself names "[vdso]": never by a name a file can also have. */
 static uint64_t find_vdso_syscall(struct emt_monitor *mon, struct thread *t)
 {
-	uint64_t base = procfs_auxv(t->proc->pid, AT_SYSINFO_EHDR), found = 0;
+	uint64_t base = procfs_auxv(t->tid, AT_SYSINFO_EHDR), found = 0;
 	struct maps_entry e;
 	char path[16];
 	uint8_t *buf;
 
-	if (!base || procfs_maps_find(t->proc->pid, base, &e, path, sizeof(path)) ||
+	if (!base || procfs_maps_find(t->tid, base, &e, path, sizeof(path)) ||
 	    strcmp(path, "[vdso]") != 0 || e.ino != 0 || !(e.prot & PROT_EXEC) ||
 	    e.end - e.start > (1u << 20))
 		return 0;
@@ -355,7 +355,7 @@ static int repair(struct emt_monitor *mon, struct thread *t)
 	struct mm_space *mm = t->proc->mm;
 	struct maps_entry e;
 
-	if (mm->tramp && procfs_maps_find(t->proc->pid, mm->tramp, &e, NULL, 0) == 0 &&
+	if (mm->tramp && procfs_maps_find(t->tid, mm->tramp, &e, NULL, 0) == 0 &&
 	    e.start == mm->tramp && e.prot == (PROT_READ | PROT_EXEC) &&
 	    write_code(mon, t, mm->tramp) == 0)
 		return 0;

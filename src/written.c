@@ -147,7 +147,7 @@ void written_note_fd(struct emt_monitor *mon, pid_t pid, int fd, bool truncated)
 
 void written_scan_fds(struct emt_monitor *mon, struct thread *t)
 {
-	pid_t pid = t->proc->pid;
+	pid_t pid = t->tid;
 	char path[64];
 	struct dirent *d;
 	DIR *dir;
@@ -169,9 +169,9 @@ void written_watch_fd(struct emt_monitor *mon, struct thread *t, int fd)
 {
 	uint64_t dev, ino;
 
-	if (!written_fd_writable(t->proc->pid, fd))
+	if (!written_fd_writable(t->tid, fd))
 		return;
-	if (writes_is_mem_fd(t->proc->pid, fd) ||
-	    (views_file_of_fd(t->proc->pid, fd, &dev, &ino) && kwin_file_runs(mon, dev, ino)))
+	if (writes_is_mem_fd(t->tid, fd) ||
+	    (views_file_of_fd(t->tid, fd, &dev, &ino) && kwin_file_runs(mon, dev, ino)))
 		watch_add(mon, t, WATCH_WRITES);
 }

@@ -49,6 +49,16 @@ static inline uint64_t arch_sp(const arch_regs *r) { return r->rsp; }
 static inline int64_t arch_retval(const arch_regs *r) { return (int64_t)r->rax; }
 /* At a syscall-exit stop: the result the program gets. */
 static inline void arch_set_retval(arch_regs *r, int64_t v) { r->rax = (uint64_t)v; }
+/* At a signal-delivery-stop: whether the thread entered the kernel by an
+ * exception or an interrupt, not a syscall. The entry code stores -1 in
+ * orig_rax for those (arch/x86/entry/entry_64.S, idtentry); a signal
+ * dequeued on a syscall's way out (one a thread sent itself with
+ * rt_tgsigqueueinfo, or unblocked with rt_sigprocmask) finds the call's
+ * number there. A fault of the instruction at rip always has -1. */
+static inline bool arch_fault_regs(const arch_regs *r)
+{
+	return r->orig_rax == (unsigned long long)-1;
+}
 
 void arch_regs_to_event(const arch_regs *r, struct emt_regs *out);
 /* Turn r into a call of syscall nr with args, not subject to the kernel's

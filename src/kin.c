@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a new child is, from the kernel rather than from memory the program
+ * can rewrite between its clone call and the event: a thread of its
+ * parent's process (/proc/CHILD/status Tgid), a process sharing its
+ * parent's address space (kcmp(2) KCMP_VM), or a fork.
+ *
+ * And the processes whose children may still come: a parent killed
+ * between clone and its event never reports the event (the kernel stops a
+ * task with SIGKILL pending at no ptrace event, ptrace_stop() in
+ * kernel/signal.c), yet its child is attached and stops. The child
+ * inherited its parent's stripped pages: the parent's state is kept, a
+ * few deaths back, until the child is adopted.
+ */
+#include <errno.h>
+#include <linux/kcmp.h>
+#include <linux/sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "procfs.h"
+
+bool kin_same_vm(pid_t a, pid_t b)
+{
+	return syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0) == 0;
+}
+
+int kin_clone_flags(pid_t parent, pid_t child, uint64_t *flags)
+{
+	long tgid = procfs_status_field(child, "Tgid");
+	long parent_tgid = procfs_status_field(parent, "Tgid");
+
+	if (tgid < 0 || parent_tgid < 0)
+		return -ESRCH;
+	if (tgid == parent_tgid)
+		*flags = CLONE_THREAD | CLONE_VM;
+	else
+		*flags = kin_same_vm(parent, child) ? CLONE_VM : 0;
+	return 0;
+}
+
+bool kin_traced_by(pid_t child, pid_t tracer)
+{
+	return child > 0 && procfs_status_field(child, "TracerPid") == tracer;
+}
+
+pid_t kin_held_parent(pid_t child)
+{
+	long tgid = procfs_status_field(child, "Tgid");
+	long ppid = procfs_status_field(child, "PPid");
+
+	if (tgid != child)
+		return 0; /* a thread: it dies with its process if the event never comes */
+	return ppid > 0 ? (pid_t)ppid : -1;
+}
+
+/* Whether child still has the trampoline of mm: it descends from that
+ * address space (a fork keeps the mapping where it was). */
+bool kin_has_tramp(pid_t child, const struct mm_space *mm)
+{
+	struct maps_entry e;
+
+	return !mm->tramp || (procfs_maps_find(child, mm->tramp, &e, NULL, 0) == 0 &&
+			      e.start == mm->tramp);
+}
+
+void kin_bury(struct emt_monitor *mon, const struct proc *p)
+{
+	struct proc *g = &mon->graves[mon->n_graves++ % KIN_GRAVES];
+
+	mm_put(g->mm);
+	*g = *p;
+	g->mm = mm_get(p->mm);
+	g->next = NULL;
+}
+
+struct proc *kin_grave_of(struct emt_monitor *mon, pid_t child)
+{
+	size_t n = mon->n_graves < KIN_GRAVES ? mon->n_graves : KIN_GRAVES;
+
+	for (size_t i = 1; i <= n; i++) {
+		struct proc *g = &mon->graves[(mon->n_graves - i) % KIN_GRAVES];
+
+		if (g->mm && kin_has_tramp(child, g->mm))
+			return g;
+	}
+	return NULL;
+}
+
+void kin_free(struct emt_monitor *mon)
+{
+	for (size_t i = 0; i < KIN_GRAVES; i++) {
+		mm_put(mon->graves[i].mm);
+		mon->graves[i].mm = NULL;
+	}
+}
