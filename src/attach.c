@@ -30,7 +30,7 @@ static bool is_stop_signal(int sig)
 }
 
 /* Seize every thread listed in /proc/PID/task; returns how many were new,
- * or -errno when the leader itself cannot be seized. */
+ * or -errno when one that is still there cannot be seized. */
 static int seize_tasks(struct emt_monitor *mon, struct proc *p)
 {
 	char path[64];
@@ -48,11 +48,11 @@ static int seize_tasks(struct emt_monitor *mon, struct proc *p)
 		if (tid <= 0 || thread_find(mon, tid))
 			continue;
 		if (ptrace(PTRACE_SEIZE, tid, 0, ATTACH_OPTIONS) < 0) {
-			if (tid == p->pid) {
-				added = -errno;
-				break;
-			}
-			continue; /* exited meanwhile */
+			if (errno == ESRCH && tid != p->pid)
+				continue; /* exited meanwhile */
+			/* A thread another tracer holds would run unseen. */
+			added = errno == ESRCH ? -ESRCH : tracee_seize_error(mon, tid, errno);
+			break;
 		}
 		struct thread *t = thread_add(mon, tid, p);
 		if (!t) {

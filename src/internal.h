@@ -264,6 +264,10 @@ void thread_requeue(struct thread *t);
  * once t runs, unless it is a fault, which comes again by itself). */
 int thread_take_signal(struct emt_monitor *mon, struct thread *t);
 
+/* -errno for a PTRACE_SEIZE of pid that failed with err: -EBUSY when
+ * another process traces pid already (it is named in the log). */
+int tracee_seize_error(struct emt_monitor *mon, pid_t pid, int err);
+
 /* launch.c / attach.c */
 int tracee_launch(struct emt_monitor *mon, const sigset_t *child_mask);
 int tracee_attach(struct emt_monitor *mon);

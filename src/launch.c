@@ -106,23 +106,45 @@ static void child_main(struct emt_monitor *mon, const struct sock_fprog *prog,
 	_exit(127);
 }
 
+/* Seized before it is in the tables: a child emt cannot trace (one that
+ * a tracer of emt's own already took, following emt's forks) leaves
+ * nothing behind to wait for. */
 static int seize_child(struct emt_monitor *mon, pid_t pid)
 {
-	struct mm_space *mm = mm_new();
-	struct proc *p = mm ? proc_add(mon, pid, mm) : NULL;
-	struct thread *t = p ? thread_add(mon, pid, p) : NULL;
+	struct mm_space *mm;
+	struct proc *p;
+	struct thread *t;
 
+	if (ptrace(PTRACE_SEIZE, pid, 0, LAUNCH_OPTIONS) < 0)
+		return tracee_seize_error(mon, pid, errno);
+	mm = mm_new();
+	p = mm ? proc_add(mon, pid, mm) : NULL;
+	t = p ? thread_add(mon, pid, p) : NULL;
 	if (!t) {
-		if (!p)
+		if (p)
+			proc_remove(mon, p);
+		else
 			mm_put(mm);
 		return -ENOMEM;
 	}
 	t->state = THREAD_RUNNING;
 	mon->main_pid = pid;
-	if (ptrace(PTRACE_SEIZE, pid, 0, LAUNCH_OPTIONS) < 0)
-		return -errno;
 	event_process(mon, pid, 0, EMT_PROCESS_START, 0);
 	return 0;
+}
+
+/* A child emt seized is its own to reap. One another tracer holds is
+ * reported to that tracer first and reaches its parent only once that
+ * tracer has waited for it (wait_task_zombie() in kernel/exit.c): a tracer
+ * that never does must not hang emt. */
+static void reap_child(pid_t pid, bool ours)
+{
+	if (ours) {
+		waitpid(pid, NULL, __WALL);
+		return;
+	}
+	for (int i = 0; i < 2000 && waitpid(pid, NULL, __WALL | WNOHANG) == 0; i++)
+		usleep(1000);
 }
 
 static int fork_child(struct emt_monitor *mon, const struct sock_fprog *prog,
@@ -147,7 +169,7 @@ static int fork_child(struct emt_monitor *mon, const struct sock_fprog *prog,
 	rc = pid < 0 ? -errno : seize_child(mon, pid);
 	if (rc && pid > 0) {
 		kill(pid, SIGKILL);
-		waitpid(pid, NULL, __WALL);
+		reap_child(pid, rc != -EBUSY);
 	}
 	fcntl(err[0], F_SETFL, O_NONBLOCK);
 	mon->exec_err_fd = err[0];

@@ -229,6 +229,17 @@ static void trace_loop(struct emt_monitor *mon)
 	}
 }
 
+/* A start that failed half way: what was seized is let go (attach) or
+ * killed (launch, where the loop then sees it die), so that the loop has
+ * nothing to wait for that would never come. */
+static void abandon_start(struct emt_monitor *mon)
+{
+	if (mon->launch)
+		tracee_kill_all(mon);
+	else
+		tracee_detach_all(mon);
+}
+
 static void *tracer_main(void *arg)
 {
 	struct emt_monitor *mon = arg;
@@ -238,10 +249,12 @@ static void *tracer_main(void *arg)
 	rc = spawn_waker(mon);
 	if (!rc)
 		rc = mon->launch ? tracee_launch(mon, &mon->child_mask) : tracee_attach(mon);
-	if (rc)
+	if (rc) {
 		set_start_result(mon, rc);
-	else if (!mon->launch)
+		abandon_start(mon);
+	} else if (!mon->launch) {
 		set_start_result(mon, 0);
+	}
 	trace_loop(mon);
 	launch_settled(mon);
 	tasks_free_all(mon);

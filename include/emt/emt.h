@@ -190,7 +190,11 @@ EMT_API struct emt_monitor *emt_monitor_new(const struct emt_options *opts);
 
 /* Launch or attach. Returns once the program has exec'd (launch) or every
  * thread is attached; -ENOENT, -EACCES, -ENOEXEC... for a program that could
- * not be executed, -ESRCH for a dead pid, -EPERM when ptrace is refused. */
+ * not be executed, -ESRCH for a dead pid, -EPERM when ptrace is refused,
+ * -EBUSY when the process is traced by another tracer already (a debugger;
+ * for a launched program, a tracer of the caller that follows its children,
+ * as strace -f or emt do): the log names that tracer. Nothing is left
+ * running or stopped on failure. */
 EMT_API int emt_monitor_start(struct emt_monitor *mon);
 
 /* False once every traced process has exited or the monitor was stopped. */
