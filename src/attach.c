@@ -206,7 +206,7 @@ static void wait_all_stopped(struct emt_monitor *mon)
 			continue;
 		if (tid < 0)
 			break;
-		if (tid == mon->wake_pid)
+		if (waker_report(mon, tid, status))
 			continue;
 		detach_stop(mon, tid, status);
 		stops_reap(mon);

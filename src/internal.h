@@ -156,8 +156,10 @@ struct emt_monitor {
 	/* stop request, under queue.lock; wake_fd wakes waitpid */
 	enum command cmd;
 	enum emt_stop_mode stop_mode;
-	int wake_fd;           /* write end; helper exits when it is written */
-	pid_t wake_pid;
+	int wake_fd;           /* write end; the waker exits when it is written */
+	int wake_rd;           /* read end, the tracer's: every waker reads it */
+	pid_t wake_pid;        /* 0 while there is none */
+	bool waker_failed;     /* the last restart failed (said once) */
 
 	volatile bool running;
 	bool stopped;
@@ -267,6 +269,16 @@ int thread_take_signal(struct emt_monitor *mon, struct thread *t);
 /* -errno for a PTRACE_SEIZE of pid that failed with err: -EBUSY when
  * another process traces pid already (it is named in the log). */
 int tracee_seize_error(struct emt_monitor *mon, pid_t pid, int err);
+
+/* waker.c: a child whose exit wakes the tracer's waitpid */
+int waker_start(struct emt_monitor *mon);
+/* A new one after the last was killed (tracer thread). */
+void waker_respawn(struct emt_monitor *mon);
+/* Handles pid's report if pid is the waker: true then. */
+bool waker_report(struct emt_monitor *mon, pid_t pid, int status);
+/* Make the tracer's waitpid return (user's thread). */
+void waker_wake(struct emt_monitor *mon);
+void waker_end(struct emt_monitor *mon);
 
 /* launch.c / attach.c */
 int tracee_launch(struct emt_monitor *mon, const sigset_t *child_mask);

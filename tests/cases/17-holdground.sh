@@ -13,6 +13,68 @@ need_cmd() {
 	command -v "$1" >/dev/null || skip "$1 not installed"
 }
 
+# start_attached MODE — starts `holdground MODE -a` and attaches emt to it,
+# with its log on (emt.err); sets vpid and epid.
+start_attached() {
+	need_emt
+	need_victim holdground
+	rm -f emt.ann
+	EMT_ANNOUNCE=$TDIR/emt.ann "$VICTIMS/holdground" "$1" -a >victim.out 2>victim.err </dev/null &
+	vpid=$!
+	trap 'kill -KILL "$vpid" 2>/dev/null' EXIT
+	wait_for '^ready ' emt.ann 10 || fail "the victim never got ready"
+	# Background jobs of a script ignore SIGINT; emt must get it.
+	env --default-signal=INT,TERM,HUP "$EMT" -o out -p "$vpid" >emt.out 2>emt.err </dev/null &
+	epid=$!
+}
+
+# end_attached MODE — the victim ran to its end, and emt with it.
+end_attached() {
+	wait_child "$vpid" 30 || fail "the victim did not finish"
+	trap - EXIT
+	[ "$WAIT_RC" = 0 ] && [ "$(cat victim.out)" = "$1 done" ] || {
+		show "victim stderr" victim.err
+		show "emt stderr" emt.err
+		fail "the victim exited $WAIT_RC: $(cat victim.out)"
+	}
+	wait_child "$epid" 10 || fail "emt did not end with the program"
+	[ "$WAIT_RC" = 0 ] || { show "emt stderr" emt.err; fail "emt exited $WAIT_RC"; }
+	check_events --attached --only-announced
+}
+
+# ---- the waker ----
+
+# The program stops and kills emt's waker, then blocks in pause(), where
+# nothing stops in emt: a Ctrl-C must still detach emt at once, its pages
+# given back.
+t_waker_attach() {
+	start_attached waker
+	wait_for '^attacked ' emt.ann 20 || { show "victim stderr" victim.err; fail "the victim never got to attack"; }
+	grep -q "waker [0-9]* was killed by signal 9" emt.err ||
+		{ show "emt stderr" emt.err; fail "the victim's SIGKILL did not reach emt's waker"; }
+	sleep 0.3
+	kill -INT "$epid"
+	wait_child "$epid" 5 || fail "emt did not detach within 5s of SIGINT"
+	[ "$WAIT_RC" = 0 ] || { show "emt stderr" emt.err; fail "emt exited $WAIT_RC after SIGINT, not 0"; }
+	case $(proc_state "$vpid") in
+	"" | Z) show "victim stderr" victim.err; fail "the program did not survive the detach" ;;
+	t | T) fail "the program is left stopped" ;;
+	esac
+	kill -USR1 "$vpid"
+	wait_child "$vpid" 10 || fail "the program did not finish after SIGUSR1"
+	trap - EXIT
+	[ "$WAIT_RC" = 0 ] && [ "$(cat victim.out)" = "waker done" ] || {
+		show "victim stderr" victim.err
+		fail "the program exited $WAIT_RC after the detach: $(cat victim.out)"
+	}
+	check_events --attached --only-announced
+}
+
+# The same launched: emt goes on and ends with the program.
+t_waker_launch() {
+	victim_case -c --only-announced holdground waker
+}
+
 # ---- a child that cannot be traced ----
 
 # strace -f follows emt's fork: the child has a tracer when emt comes to
@@ -99,6 +161,8 @@ t_strace_under_emt() {
 	tracer_case strace -o /dev/null /bin/true
 }
 
+register "waker stopped and killed, attached: Ctrl-C still detaches" t_waker_attach
+register "waker stopped and killed, launched: emt goes on" t_waker_launch
 register "strace -f emt: one-line error, nothing hangs" t_under_strace
 register "emt -- emt -- prog: one-line error, nothing hangs" t_under_emt
 register "emt -p of a process strace traces: one-line error" t_attach_traced
