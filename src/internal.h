@@ -178,6 +178,7 @@ struct emt_monitor {
 	uint64_t n_captures, n_dropped, n_syscalls, n_faults, n_blind;
 	uint64_t since_ns;     /* when the traced program started (realtime) */
 	struct written_set *written; /* files traced processes could write */
+	struct traced_set *traced;   /* their tgids, for the user's thread */
 	struct evp_md_st *sha_md;      /* SHA-256, fetched once (capture.c) */
 	struct evp_md_ctx_st *sha_ctx;
 	sigset_t child_mask;   /* the caller's mask, for the program */
@@ -269,6 +270,15 @@ int thread_take_signal(struct emt_monitor *mon, struct thread *t);
 /* -errno for a PTRACE_SEIZE of pid that failed with err: -EBUSY when
  * another process traces pid already (it is named in the log). */
 int tracee_seize_error(struct emt_monitor *mon, pid_t pid, int err);
+
+/* traced.c: the traced processes, under a lock of their own: the user's
+ * thread reads them (emt_monitor_traces) while the tracer changes them. */
+struct traced_set *traced_new(void);
+void traced_free(struct traced_set *s);
+int traced_add(struct traced_set *s, pid_t tgid);
+/* It ended or was let go: still counts as traced for a few seconds. */
+void traced_gone(struct traced_set *s, pid_t tgid);
+bool traced_has(struct traced_set *s, pid_t tgid);
 
 /* waker.c: a child whose exit wakes the tracer's waitpid */
 int waker_start(struct emt_monitor *mon);

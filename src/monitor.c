@@ -75,9 +75,11 @@ struct emt_monitor *emt_monitor_new(const struct emt_options *opts)
 	mon->wake_rd = -1;
 	mon->exit_status = -1;
 	if ((mon->launch && !(mon->argv = copy_argv(opts->argv))) ||
+	    !(mon->traced = traced_new()) ||
 	    queue_init(&mon->queue, opts->queue_capacity ? opts->queue_capacity
 							 : DEFAULT_QUEUE)) {
 		free_argv(mon->argv);
+		traced_free(mon->traced);
 		free(mon);
 		errno = ENOMEM;
 		return NULL;
@@ -278,6 +280,11 @@ pid_t emt_monitor_pid(const struct emt_monitor *mon)
 	return mon ? mon->main_pid : 0;
 }
 
+bool emt_monitor_traces(const struct emt_monitor *mon, pid_t pid)
+{
+	return mon && pid > 0 && traced_has(mon->traced, pid);
+}
+
 int emt_monitor_next_event(struct emt_monitor *mon, int timeout_ms,
 			   struct emt_event **event)
 {
@@ -354,6 +361,7 @@ void emt_monitor_free(struct emt_monitor *mon)
 	if (mon->exec_err_fd >= 0)
 		close(mon->exec_err_fd);
 	queue_destroy(&mon->queue);
+	traced_free(mon->traced);
 	free_argv(mon->argv);
 	free(mon->exe_path);
 	free(mon);

@@ -203,6 +203,18 @@ EMT_API bool emt_monitor_is_running(const struct emt_monitor *mon);
 /* PID of the launched or attached process, or 0 before start. */
 EMT_API pid_t emt_monitor_pid(const struct emt_monitor *mon);
 
+/* Whether pid (a process id, as si_pid of a signal gives it) is a process
+ * the monitor traces, or one it traced until a few seconds ago: a program
+ * may signal the host and exit at once, before the host looks. A process
+ * is known from before it first runs. Safe to call from any thread while
+ * the monitor runs.
+ *
+ * The traced program usually runs as the host's user and may send it
+ * signals: a host should not let a request to end monitoring (SIGTERM,
+ * SIGINT, SIGHUP...) come from a process for which this is true; only the
+ * user may end it (a terminal's signal has si_code SI_KERNEL). */
+EMT_API bool emt_monitor_traces(const struct emt_monitor *mon, pid_t pid);
+
 /* Wait up to timeout_ms (0: do not wait, -1: forever) for the next event.
  * 0 and *event set (free with emt_event_free); -EAGAIN on timeout;
  * -ECHILD when the monitor has finished and no event is left. */

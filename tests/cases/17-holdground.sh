@@ -13,6 +13,12 @@ need_cmd() {
 	command -v "$1" >/dev/null || skip "$1 not installed"
 }
 
+# What a test leaves behind (set as its EXIT trap): its victim, still
+# running after a failure.
+cleanup() {
+	[ -z "${vpid:-}" ] || kill -KILL "$vpid" 2>/dev/null
+}
+
 # start_attached MODE — starts `holdground MODE -a` and attaches emt to it,
 # with its log on (emt.err); sets vpid and epid.
 start_attached() {
@@ -21,7 +27,7 @@ start_attached() {
 	rm -f emt.ann
 	EMT_ANNOUNCE=$TDIR/emt.ann "$VICTIMS/holdground" "$1" -a >victim.out 2>victim.err </dev/null &
 	vpid=$!
-	trap 'kill -KILL "$vpid" 2>/dev/null' EXIT
+	trap cleanup EXIT
 	wait_for '^ready ' emt.ann 10 || fail "the victim never got ready"
 	# Background jobs of a script ignore SIGINT; emt must get it.
 	env --default-signal=INT,TERM,HUP "$EMT" -o out -p "$vpid" >emt.out 2>emt.err </dev/null &
@@ -31,7 +37,7 @@ start_attached() {
 # end_attached MODE — the victim ran to its end, and emt with it.
 end_attached() {
 	wait_child "$vpid" 30 || fail "the victim did not finish"
-	trap - EXIT
+	vpid=
 	[ "$WAIT_RC" = 0 ] && [ "$(cat victim.out)" = "$1 done" ] || {
 		show "victim stderr" victim.err
 		show "emt stderr" emt.err
@@ -40,6 +46,62 @@ end_attached() {
 	wait_child "$epid" 10 || fail "emt did not end with the program"
 	[ "$WAIT_RC" = 0 ] || { show "emt stderr" emt.err; fail "emt exited $WAIT_RC"; }
 	check_events --attached --only-announced
+}
+
+# ---- signals to the tracer ----
+
+# SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU from the
+# program: ignored, said so; emt neither ends, nor stops, nor passes them on.
+t_signals_launch() {
+	victim_case -c --only-announced holdground signals
+	run_capture loud "$EMT" -o out2 -- "$VICTIMS/holdground" signals
+	[ "$(cat loud.rc)" = 0 ] || { show stderr loud.err; fail "emt exited $(cat loud.rc)"; }
+	for sig in TERM INT HUP QUIT TSTP TTIN TTOU; do
+		grep -q "^emt: ignored SIG$sig from traced process [0-9]*$" loud.err ||
+			{ show stderr loud.err; fail "SIG$sig from the program not said ignored"; }
+	done
+	grep -q "^emt: ignored SIGTERM: its siginfo names no sender$" loud.err ||
+		{ show stderr loud.err; fail "SIGTERM through F_SETSIG not said ignored"; }
+}
+
+t_signals_attach() {
+	local pid
+	start_attached signals
+	pid=$vpid
+	end_attached signals
+	grep -q "^emt: ignored SIGTERM from traced process $pid$" emt.err ||
+		{ show "emt stderr" emt.err; fail "SIGTERM from the program not said ignored"; }
+	! grep -q "detached" emt.err || { show "emt stderr" emt.err; fail "emt detached before the program ended"; }
+}
+
+# The same signals from anyone else keep their meaning: SIGTSTP stops emt,
+# SIGCONT goes on, SIGINT detaches.
+t_signals_user() {
+	local epid i
+	need_emt
+	need_victim attach
+	EMT_ANNOUNCE=$TDIR/emt.ann "$VICTIMS/attach" -m -t 30 >victim.out 2>victim.err </dev/null &
+	vpid=$!
+	trap cleanup EXIT
+	wait_for '^ready ' emt.ann 10 || fail "the victim never got ready"
+	env --default-signal=INT "$EMT" -q -o out -p "$vpid" >emt.out 2>emt.err </dev/null &
+	epid=$!
+	sleep 0.5
+	kill -TSTP "$epid"
+	for ((i = 0; i < 40; i++)); do
+		[ "$(proc_state "$epid")" = T ] && break
+		sleep 0.05
+	done
+	[ "$(proc_state "$epid")" = T ] || fail "SIGTSTP from the user did not stop emt"
+	kill -CONT "$epid"
+	sleep 0.3
+	kill -INT "$epid"
+	wait_child "$epid" 10 || fail "emt did not exit within 10s of SIGINT"
+	[ "$WAIT_RC" = 0 ] || { show "emt stderr" emt.err; fail "emt exited $WAIT_RC after SIGINT"; }
+	kill -USR1 "$vpid"
+	wait_child "$vpid" 10 || fail "the program did not finish after SIGUSR1"
+	vpid=
+	[ "$(cat victim.out)" = "attach ok" ] || fail "victim said: $(cat victim.out)"
 }
 
 # ---- the waker ----
@@ -62,7 +124,7 @@ t_waker_attach() {
 	esac
 	kill -USR1 "$vpid"
 	wait_child "$vpid" 10 || fail "the program did not finish after SIGUSR1"
-	trap - EXIT
+	vpid=
 	[ "$WAIT_RC" = 0 ] && [ "$(cat victim.out)" = "waker done" ] || {
 		show "victim stderr" victim.err
 		fail "the program exited $WAIT_RC after the detach: $(cat victim.out)"
@@ -102,13 +164,13 @@ t_under_emt() {
 
 # A process another tracer holds cannot be attached either.
 t_attach_traced() {
-	local vpid spid
+	local spid
 	need_emt
 	need_victim attach
 	need_cmd strace
 	EMT_ANNOUNCE=$TDIR/emt.ann "$VICTIMS/attach" -t 30 >victim.out 2>victim.err </dev/null &
 	vpid=$!
-	trap 'kill -KILL "$vpid" 2>/dev/null' EXIT
+	trap cleanup EXIT
 	wait_for '^ready ' emt.ann 10 || fail "the victim never got ready"
 	strace -o strace.log -p "$vpid" 2>strace.err &
 	spid=$!
@@ -120,7 +182,7 @@ t_attach_traced() {
 	one_line_error bad.err "cannot attach to pid $vpid: it is already traced by process $spid (strace)"
 	kill -USR1 "$vpid"
 	wait_child "$vpid" 10 || fail "the victim did not finish after SIGUSR1"
-	trap - EXIT
+	vpid=
 	[ "$(cat victim.out)" = "attach ok" ] || fail "victim said: $(cat victim.out)"
 }
 
@@ -161,6 +223,9 @@ t_strace_under_emt() {
 	tracer_case strace -o /dev/null /bin/true
 }
 
+register "signals from the program to emt, launched: ignored" t_signals_launch
+register "signals from the program to emt, attached: ignored" t_signals_attach
+register "SIGTSTP, SIGCONT, SIGINT from the user still act" t_signals_user
 register "waker stopped and killed, attached: Ctrl-C still detaches" t_waker_attach
 register "waker stopped and killed, launched: emt goes on" t_waker_launch
 register "strace -f emt: one-line error, nothing hangs" t_under_strace

@@ -8,8 +8,9 @@
  * usage: holdground MODE [-a]
  *
  *   signals  sends SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN and
- *            SIGTTOU to the tracer, several times each; it must still be
- *            the tracer afterwards
+ *            SIGTTOU to the tracer, several times each, then a SIGTERM
+ *            through a pipe set to signal it (F_SETOWN, F_SETSIG); it
+ *            must still be the tracer afterwards
  *   ptrace   PTRACE_ATTACH and PTRACE_SEIZE of the tracer, process_vm_readv
  *            and process_vm_writev of it, open of its /proc/PID/mem,
  *            pidfd_getfd from it: each must be refused (EPERM or EACCES)
@@ -117,6 +118,27 @@ static void send_signals(pid_t tracer)
 	nap_ms(300);
 	if (tracer_pid() != tracer)
 		complain("signals", "the tracer let go");
+}
+
+/* A signal an fd sends when it becomes readable (F_SETOWN, F_SETSIG):
+ * its siginfo carries POLL_IN and the fd, no sender. */
+static void send_sigio(pid_t tracer)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		victim_die("pipe2");
+	if (fcntl(fds[0], F_SETOWN, tgid_of(tracer)) < 0 ||
+	    fcntl(fds[0], F_SETSIG, SIGTERM) < 0 ||
+	    fcntl(fds[0], F_SETFL, O_ASYNC | O_NONBLOCK) < 0)
+		victim_die("fcntl");
+	if (write(fds[1], "x", 1) != 1)
+		victim_die("write");
+	nap_ms(300);
+	close(fds[0]);
+	close(fds[1]);
+	if (tracer_pid() != tracer)
+		complain("SIGTERM through F_SETSIG", "the tracer let go");
 }
 
 /* ---- ptrace and memory access ---- */
@@ -325,8 +347,10 @@ static void after_detach(uint8_t *page)
 
 static void attack(const char *mode, pid_t tracer)
 {
-	if (strcmp(mode, "signals") == 0)
+	if (strcmp(mode, "signals") == 0) {
 		send_signals(tracer);
+		send_sigio(tracer);
+	}
 	else if (strcmp(mode, "ptrace") == 0)
 		probe_access(tracer);
 	else if (strcmp(mode, "rlimit") == 0)
