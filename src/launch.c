@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Launch mode: fork, let the tracer seize the child while it waits on a
- * pipe, install the seccomp filter in the child, exec. A failure in the
+ * pipe (once it said it can be), install the seccomp filter in the child,
+ * exec. A failure in the
  * child is reported to the parent on a close-on-exec pipe, as a debugger
  * does.
  */
@@ -28,7 +29,7 @@ extern char **environ;
 	 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP |    \
 	 PTRACE_O_EXITKILL)
 
-enum { REPORT_NO_FILTER = 1, REPORT_NO_EXEC = 2 };
+enum { REPORT_NO_FILTER = 1, REPORT_NO_EXEC = 2, REPORT_READY = 3 };
 
 static int search_path(const char *name, char **out)
 {
@@ -97,6 +98,12 @@ static void child_main(struct emt_monitor *mon, const struct sock_fprog *prog,
 	char *const *envp = mon->opts.envp ? mon->opts.envp : environ;
 
 	sigprocmask(SIG_SETMASK, mask, NULL);
+	/* The child of a non-dumpable host (the emt tool) is non-dumpable
+	 * until its execve, and seizing it would need CAP_SYS_PTRACE
+	 * (__ptrace_may_access()): dumpable again first. execve then sets
+	 * what the program gets (begin_new_exec()). */
+	prctl(PR_SET_DUMPABLE, 1);
+	report(err_fd, REPORT_READY, 0);
 	if (read(go_fd, &c, 1) != 1)
 		_exit(127);
 	if (prog && !install_filter(prog))
@@ -147,6 +154,17 @@ static void reap_child(pid_t pid, bool ours)
 		usleep(1000);
 }
 
+/* The child says it may be seized; 0, or -ECHILD when it died first. */
+static int wait_ready(int fd)
+{
+	int msg[2];
+	ssize_t n;
+
+	while ((n = read(fd, msg, sizeof(msg))) < 0 && errno == EINTR)
+		;
+	return n == (ssize_t)sizeof(msg) && msg[0] == REPORT_READY ? 0 : -ECHILD;
+}
+
 static int fork_child(struct emt_monitor *mon, const struct sock_fprog *prog,
 		      const sigset_t *mask)
 {
@@ -166,7 +184,9 @@ static int fork_child(struct emt_monitor *mon, const struct sock_fprog *prog,
 		child_main(mon, prog, go[0], err[1], mask);
 	close(go[0]);
 	close(err[1]);
-	rc = pid < 0 ? -errno : seize_child(mon, pid);
+	rc = pid < 0 ? -errno : wait_ready(err[0]);
+	if (!rc)
+		rc = seize_child(mon, pid);
 	if (rc && pid > 0) {
 		kill(pid, SIGKILL);
 		reap_child(pid, rc != -EBUSY);

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -248,6 +249,15 @@ int main(int argc, char **argv)
 
 	if (rc != CLI_RUN)
 		return rc;
+	/* The traced program usually runs as emt's user. Non-dumpable, emt
+	 * cannot be ptraced by it, nor have its memory read or written
+	 * (/proc/PID/mem, process_vm_readv/writev) or its descriptors taken
+	 * (pidfd_getfd): all need CAP_SYS_PTRACE then (__ptrace_may_access()),
+	 * and emt's /proc/PID files become root's. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0) {
+		diag("making emt non-dumpable: %s", strerror(errno));
+		return 1;
+	}
 	/* Whole lines, so that the tracer thread's log lines and ours do not
 	 * interleave mid-line when stderr is shared. */
 	setvbuf(stderr, NULL, _IOLBF, 0);

@@ -13,6 +13,14 @@
  *
  * Threads: every ptrace request is made by one tracer thread owned by the
  * monitor. The functions below may be called from any one user thread.
+ *
+ * Hosts: the traced program usually runs as the host's user, and may act
+ * on the host as on any process of that user. The library changes no
+ * process-wide state of its host; a host should do what the emt tool
+ * does: make itself non-dumpable (prctl(PR_SET_DUMPABLE, 0)), so that the
+ * program cannot ptrace it, read or write its memory (/proc/PID/mem,
+ * process_vm_readv/writev) or take its descriptors (pidfd_getfd); and not
+ * let the program's signals end monitoring (emt_monitor_traces).
  */
 #ifndef EMT_EMT_H
 #define EMT_EMT_H

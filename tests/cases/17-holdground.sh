@@ -13,10 +13,50 @@ need_cmd() {
 	command -v "$1" >/dev/null || skip "$1 not installed"
 }
 
+# The command prefix of the processes a test starts: see unprivileged.
+AS_USER=()
+UNPRIV_DIR=
+
 # What a test leaves behind (set as its EXIT trap): its victim, still
-# running after a failure.
+# running after a failure; the directory of an unprivileged test, copied
+# back into the test's own (kept when the test fails).
 cleanup() {
 	[ -z "${vpid:-}" ] || kill -KILL "$vpid" 2>/dev/null
+	if [ -n "$UNPRIV_DIR" ]; then
+		cp -r "$UNPRIV_DIR"/. "$ORIG_TDIR"/ 2>/dev/null
+		rm -rf "$UNPRIV_DIR"
+	fi
+}
+
+# unprivileged — the rest of the test runs its programs (through
+# "${AS_USER[@]}") as a user without CAP_SYS_PTRACE, which would allow what
+# is tested: nobody when the tests run as root, else the user running them;
+# in a directory that user owns ($TDIR is root's and private).
+unprivileged() {
+	if [ "$(id -u)" = 0 ]; then
+		command -v setpriv >/dev/null || skip "setpriv not installed"
+		AS_USER=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+		"${AS_USER[@]}" true 2>/dev/null || skip "cannot run a program as nobody"
+	fi
+	ORIG_TDIR=$TDIR
+	trap cleanup EXIT
+	UNPRIV_DIR=$(mktemp -d /tmp/emt-unpriv.XXXXXX) || fail "mktemp"
+	[ "$(id -u)" != 0 ] || chown 65534:65534 "$UNPRIV_DIR" || fail "chown"
+	TDIR=$UNPRIV_DIR
+	cd "$TDIR" || fail "cd $TDIR"
+}
+
+# unpriv_case VICTIM ARGS... — victim_case, with every program run as the
+# unprivileged user.
+unpriv_case() {
+	local v=$1
+	shift
+	need_emt
+	need_victim "$v"
+	run_capture native "${AS_USER[@]}" "$VICTIMS/$v" "$@"
+	run_capture emt "${AS_USER[@]}" "$EMT" -q -o "$TDIR/out" -- "$VICTIMS/$v" "$@"
+	compare_runs
+	check_events --only-announced
 }
 
 # start_attached MODE — starts `holdground MODE -a` and attaches emt to it,
@@ -25,12 +65,14 @@ start_attached() {
 	need_emt
 	need_victim holdground
 	rm -f emt.ann
-	EMT_ANNOUNCE=$TDIR/emt.ann "$VICTIMS/holdground" "$1" -a >victim.out 2>victim.err </dev/null &
+	EMT_ANNOUNCE=$TDIR/emt.ann "${AS_USER[@]}" "$VICTIMS/holdground" "$1" -a \
+		>victim.out 2>victim.err </dev/null &
 	vpid=$!
 	trap cleanup EXIT
 	wait_for '^ready ' emt.ann 10 || fail "the victim never got ready"
 	# Background jobs of a script ignore SIGINT; emt must get it.
-	env --default-signal=INT,TERM,HUP "$EMT" -o out -p "$vpid" >emt.out 2>emt.err </dev/null &
+	"${AS_USER[@]}" env --default-signal=INT,TERM,HUP "$EMT" -o "$TDIR/out" -p "$vpid" \
+		>emt.out 2>emt.err </dev/null &
 	epid=$!
 }
 
@@ -102,6 +144,28 @@ t_signals_user() {
 	wait_child "$vpid" 10 || fail "the program did not finish after SIGUSR1"
 	vpid=
 	[ "$(cat victim.out)" = "attach ok" ] || fail "victim said: $(cat victim.out)"
+}
+
+# ---- emt non-dumpable ----
+
+# An unprivileged emt still seizes the child it forks, which is
+# non-dumpable like emt until its execve.
+t_unprivileged_launch() {
+	unprivileged
+	unpriv_case single
+}
+
+# PTRACE_ATTACH, PTRACE_SEIZE, process_vm_readv/writev, /proc/PID/mem and
+# pidfd_getfd aimed at emt: all refused; emt goes on capturing.
+t_ptrace_launch() {
+	unprivileged
+	unpriv_case holdground ptrace
+}
+
+t_ptrace_attach() {
+	unprivileged
+	start_attached ptrace
+	end_attached ptrace
 }
 
 # ---- the waker ----
@@ -226,6 +290,9 @@ t_strace_under_emt() {
 register "signals from the program to emt, launched: ignored" t_signals_launch
 register "signals from the program to emt, attached: ignored" t_signals_attach
 register "SIGTSTP, SIGCONT, SIGINT from the user still act" t_signals_user
+register "unprivileged emt: a launched program still traced" t_unprivileged_launch
+register "ptrace, memory and fds of emt refused, launched (unprivileged)" t_ptrace_launch
+register "ptrace, memory and fds of emt refused, attached (unprivileged)" t_ptrace_attach
 register "waker stopped and killed, attached: Ctrl-C still detaches" t_waker_attach
 register "waker stopped and killed, launched: emt goes on" t_waker_launch
 register "strace -f emt: one-line error, nothing hangs" t_under_strace
