@@ -76,6 +76,8 @@ static int add_rules(scmp_filter_ctx ctx)
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(clone3), 0);
 	rc |= add_open_rules(ctx);
 	rc |= seccomp_rule_add(ctx, TRACE, (int)sysent_native_nr(SC_PERSONALITY), 0);
+	/* Limits set on another process, maybe emt's own (shield.c). */
+	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(prlimit64), 1, SCMP_A0(SCMP_CMP_NE, 0));
 	/* A filter of the program's own could hide calls from emt: say so. */
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(seccomp), 0);
 	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(prctl), 1,

@@ -176,6 +176,7 @@ struct emt_monitor {
 	struct proc *procs;
 	int exit_status;
 	uint64_t n_captures, n_dropped, n_syscalls, n_faults, n_blind;
+	uint64_t n_shielded;   /* calls aimed at emt refused (shield.c) */
 	uint64_t since_ns;     /* when the traced program started (realtime) */
 	struct written_set *written; /* files traced processes could write */
 	struct traced_set *traced;   /* their tgids, for the user's thread */
@@ -347,6 +348,10 @@ bool filecalls_entry(struct emt_monitor *mon, struct thread *t,
 		     struct pending_call *c);
 void filecalls_exit(struct emt_monitor *mon, struct thread *t,
 		    struct pending_call *c, int64_t ret, bool failed);
+
+/* shield.c: a call aimed at emt's own process (prlimit64) is refused
+ * with EPERM, and logged: true then. */
+bool shield_refuse(struct emt_monitor *mon, struct thread *t, const struct sc_call *sc);
 
 /* written.c: the files traced processes could write */
 bool written_has(const struct emt_monitor *mon, uint64_t dev, uint64_t ino);

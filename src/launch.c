@@ -2,9 +2,8 @@
 /*
  * Launch mode: fork, let the tracer seize the child while it waits on a
  * pipe (once it said it can be), install the seccomp filter in the child,
- * exec. A failure in the
- * child is reported to the parent on a close-on-exec pipe, as a debugger
- * does.
+ * exec. A failure in the child is reported to the parent on a
+ * close-on-exec pipe, as a debugger does.
  */
 #include <errno.h>
 #include <fcntl.h>

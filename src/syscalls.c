@@ -169,7 +169,11 @@ void syscalls_on_stop(struct emt_monitor *mon, struct thread *t)
 	if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
 		if (t->call.op)
 			syscalls_commit(mon, t, info.exit.rval);
-	} else if (!t->proc->passive) {
+	} else if (t->proc->passive) {
+		/* Not followed, yet not free to act on emt. */
+		decode(&info, &sc);
+		shield_refuse(mon, t, &sc);
+	} else {
 		decode(&info, &sc);
 		if (!tramp_own_call(t, info.instruction_pointer, &sc))
 			on_program_call(mon, t, &sc, info.instruction_pointer);

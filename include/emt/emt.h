@@ -20,7 +20,9 @@
  * does: make itself non-dumpable (prctl(PR_SET_DUMPABLE, 0)), so that the
  * program cannot ptrace it, read or write its memory (/proc/PID/mem,
  * process_vm_readv/writev) or take its descriptors (pidfd_getfd); and not
- * let the program's signals end monitoring (emt_monitor_traces).
+ * let the program's signals end monitoring (emt_monitor_traces). Resource
+ * limits the program sets on the host's process (prlimit64) are refused
+ * with EPERM by the library itself.
  */
 #ifndef EMT_EMT_H
 #define EMT_EMT_H

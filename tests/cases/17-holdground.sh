@@ -168,6 +168,35 @@ t_ptrace_attach() {
 	end_attached ptrace
 }
 
+# ---- resource limits ----
+
+# prlimit64 of RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_NOFILE, RLIMIT_AS on emt's
+# threads and its waker: refused (EPERM), said so; emt's limits unchanged.
+t_rlimit_launch() {
+	victim_case -c --only-announced holdground rlimit
+	run_capture loud "$EMT" -o out2 -- "$VICTIMS/holdground" rlimit
+	[ "$(cat loud.rc)" = 0 ] || { show stderr loud.err; fail "emt exited $(cat loud.rc)"; }
+	grep -q "^emt: warning: [0-9]*: prlimit64 aimed at emt (pid [0-9]*) refused (EPERM)$" loud.err ||
+		{ show stderr loud.err; fail "the refusal was not said"; }
+}
+
+t_rlimit_attach() {
+	start_attached rlimit
+	end_attached rlimit
+	grep -q "prlimit64 aimed at emt (pid [0-9]*) refused (EPERM)" emt.err ||
+		{ show "emt stderr" emt.err; fail "the refusal was not said"; }
+}
+
+# A child emt does not follow (--no-follow) is not free to act on emt
+# either.
+t_rlimit_unfollowed() {
+	need_emt
+	need_victim holdground
+	run_native sh -c "\"\$0\" rlimit" "$VICTIMS/holdground"
+	run_emt --no-follow -- sh -c "\"\$0\" rlimit" "$VICTIMS/holdground"
+	compare_runs
+}
+
 # ---- the waker ----
 
 # The program stops and kills emt's waker, then blocks in pause(), where
@@ -293,6 +322,9 @@ register "SIGTSTP, SIGCONT, SIGINT from the user still act" t_signals_user
 register "unprivileged emt: a launched program still traced" t_unprivileged_launch
 register "ptrace, memory and fds of emt refused, launched (unprivileged)" t_ptrace_launch
 register "ptrace, memory and fds of emt refused, attached (unprivileged)" t_ptrace_attach
+register "prlimit64 on emt, launched: refused" t_rlimit_launch
+register "prlimit64 on emt, attached: refused" t_rlimit_attach
+register "prlimit64 on emt from an unfollowed child: refused" t_rlimit_unfollowed
 register "waker stopped and killed, attached: Ctrl-C still detaches" t_waker_attach
 register "waker stopped and killed, launched: emt goes on" t_waker_launch
 register "strace -f emt: one-line error, nothing hangs" t_under_strace

@@ -15,10 +15,11 @@
  *            and process_vm_writev of it, open of its /proc/PID/mem,
  *            pidfd_getfd from it: each must be refused (EPERM or EACCES)
  *   rlimit   prlimit64 of RLIMIT_CPU, RLIMIT_AS, RLIMIT_NOFILE and
- *            RLIMIT_FSIZE on the tracer's threads and helper children:
- *            each must be refused, and its limits stay as they were
+ *            RLIMIT_FSIZE on the tracer's thread, its process and the
+ *            helpers of waker mode: each must be refused, and the
+ *            tracer's limits stay as they were
  *   waker    SIGSTOP, then SIGKILL, then SIGSTOP again to every child of
- *            the tracer's process but itself
+ *            the tracer's process but itself and its parent
  *
  * With -a it first announces "ready" and waits (10 s at most) to be
  * attached. In waker mode with -a it announces "attacked" once its code
@@ -216,8 +217,10 @@ static void probe_access(pid_t tracer)
 
 /* ---- the tracer's other processes and threads ---- */
 
-/* Sends sig to every child of process emt but this one; how many. */
-static int signal_children(pid_t emt, int sig)
+/* Calls fn(pid, arg) for every child of process emt but this one and its
+ * parent (the traced program too, when this one runs under a shell): emt's
+ * helpers. Returns how many. */
+static int for_each_helper(pid_t emt, void (*fn)(pid_t, int), int arg)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -228,25 +231,31 @@ static int signal_children(pid_t emt, int sig)
 	while ((e = readdir(d))) {
 		pid_t pid = (pid_t)atoi(e->d_name);
 
-		if (pid <= 0 || pid == getpid() || status_field(pid, "PPid") != emt)
+		if (pid <= 0 || pid == getpid() || pid == getppid() ||
+		    status_field(pid, "PPid") != emt)
 			continue;
-		if (kill(pid, sig) == 0)
-			n++;
+		fn(pid, arg);
+		n++;
 	}
 	closedir(d);
 	return n;
+}
+
+static void send_to(pid_t pid, int sig)
+{
+	kill(pid, sig);
 }
 
 static void attack_waker(pid_t tracer)
 {
 	pid_t emt = tgid_of(tracer);
 
-	if (signal_children(emt, SIGSTOP) == 0)
+	if (for_each_helper(emt, send_to, SIGSTOP) == 0)
 		victim_fail("the tracer has no other child");
 	nap_ms(100);
-	signal_children(emt, SIGKILL);
+	for_each_helper(emt, send_to, SIGKILL);
 	nap_ms(300);
-	signal_children(emt, SIGSTOP);
+	for_each_helper(emt, send_to, SIGSTOP);
 	nap_ms(100);
 }
 
@@ -278,32 +287,13 @@ static void limit_one(pid_t pid, int resource, rlim_t value, const char *what)
 	expect_refused(what, prlimit(pid, resource, &r, NULL) == 0);
 }
 
-static void limit_all(pid_t pid)
+static void limit_all(pid_t pid, int unused)
 {
+	(void)unused;
 	limit_one(pid, RLIMIT_CPU, 1, "prlimit RLIMIT_CPU");
 	limit_one(pid, RLIMIT_FSIZE, 1, "prlimit RLIMIT_FSIZE");
 	limit_one(pid, RLIMIT_NOFILE, 3, "prlimit RLIMIT_NOFILE");
 	limit_one(pid, RLIMIT_AS, 1 << 20, "prlimit RLIMIT_AS");
-}
-
-static int limit_children(pid_t emt)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		victim_die("/proc");
-	while ((e = readdir(d))) {
-		pid_t pid = (pid_t)atoi(e->d_name);
-
-		if (pid > 0 && pid != getpid() && status_field(pid, "PPid") == emt) {
-			limit_all(pid);
-			n++;
-		}
-	}
-	closedir(d);
-	return n;
 }
 
 static void set_limits(pid_t tracer)
@@ -312,9 +302,10 @@ static void set_limits(pid_t tracer)
 	pid_t emt = tgid_of(tracer);
 
 	snprintf(before, sizeof(before), "%s", read_limits(tracer));
-	limit_all(tracer);
-	limit_all(emt);
-	limit_children(emt);
+	limit_all(tracer, 0);
+	limit_all(emt, 0);
+	if (for_each_helper(emt, limit_all, 0) == 0)
+		victim_fail("the tracer has no other child");
 	if (strcmp(before, read_limits(tracer)) != 0)
 		complain("prlimit", "the tracer's limits changed");
 }
