@@ -9,7 +9,8 @@
  * exits 0 (every call returned what it should).
  *
  * Exit 0 when all holds, 1 otherwise (saying what was wrong), 77 when
- * this environment does not allow ptrace.
+ * this environment does not allow ptrace or the victim is traced by
+ * another tracer already (this program runs under strace -f or emt).
  */
 #include <emt/emt.h>
 #include <errno.h>
@@ -235,10 +236,14 @@ static int monitor(void)
 	rc = start(&mon, fds[1]);
 	close(fds[1]);
 	if (rc < 0) {
-		fprintf(stderr, "%s: %s: %s\n", me, rc == -EPERM ? "SKIP" : "FAIL",
-			strerror(-rc));
+		/* EBUSY: a tracer of this process took the victim first. */
+		bool skip = rc == -EPERM || rc == -EBUSY;
+
+		fprintf(stderr, "%s: %s: %s\n", me, skip ? "SKIP" : "FAIL",
+			rc == -EBUSY ? "the victim is already traced by another process"
+				     : strerror(-rc));
 		emt_monitor_free(mon);
-		return rc == -EPERM ? 77 : 1;
+		return skip ? 77 : 1;
 	}
 	status = collect(mon, &c);
 	page = read_page(fds[0]);

@@ -10,16 +10,40 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static volatile sig_atomic_t interrupted;
+/* Who sent it: 0 for the terminal, -1 when the siginfo names no one. */
+static volatile sig_atomic_t sender;
 
-static void on_signal(int sig)
+static void on_signal(int sig, siginfo_t *si, void *uctx)
 {
 	(void)sig;
+	(void)uctx;
+	if (si->si_code == SI_KERNEL)
+		sender = 0;
+	else if (si->si_code == SI_USER || si->si_code == SI_TKILL || si->si_code == SI_QUEUE)
+		sender = si->si_pid;
+	else
+		sender = -1;
 	interrupted = 1;
+}
+
+/* The traced program runs as our user and may signal us too: only the
+ * user (the terminal, or a process the monitor does not trace) may end
+ * monitoring. */
+static bool user_asked(struct emt_monitor *mon)
+{
+	if (!interrupted)
+		return false;
+	if (sender == 0 || (sender > 0 && !emt_monitor_traces(mon, sender)))
+		return true;
+	fprintf(stderr, "rwx_monitor: ignored a signal from the program\n");
+	interrupted = 0;
+	return false;
 }
 
 static int parse_args(int argc, char **argv, pid_t *pid)
@@ -60,9 +84,9 @@ static void print_capture(const struct emt_event *ev)
 
 static void install_handlers(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_sigaction = on_signal, .sa_flags = SA_SIGINFO };
 
-	sigemptyset(&sa.sa_mask);
+	sigfillset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 }
@@ -73,7 +97,7 @@ static int watch(struct emt_monitor *mon)
 	struct emt_event *ev;
 	int rc;
 
-	while (!interrupted) {
+	while (!user_asked(mon)) {
 		rc = emt_monitor_next_event(mon, 250, &ev);
 		if (rc == -EAGAIN || rc == -EINTR)
 			continue;

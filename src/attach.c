@@ -40,7 +40,7 @@ static bool is_stop_signal(int sig)
 static int leader_refused(struct emt_monitor *mon, struct proc *p, int err)
 {
 	if (procfs_state(p->pid) != 'Z')
-		return -err;
+		return err == ESRCH ? -ESRCH : tracee_seize_error(mon, p->pid, err);
 	emt_log(mon, EMT_LOG_INFO, "%d: the main thread has exited; attaching to the others",
 		p->pid);
 	return 0;
@@ -51,8 +51,14 @@ static int seize_one(struct emt_monitor *mon, struct proc *p, pid_t tid)
 	struct thread *t;
 
 	mon->ptrace_options = ATTACH_OPTIONS;
-	if (ptrace(PTRACE_SEIZE, tid, 0, ATTACH_OPTIONS) < 0)
-		return tid == p->pid ? leader_refused(mon, p, errno) : 0; /* exited meanwhile */
+	if (ptrace(PTRACE_SEIZE, tid, 0, ATTACH_OPTIONS) < 0) {
+		if (tid == p->pid)
+			return leader_refused(mon, p, errno);
+		if (errno == ESRCH)
+			return 0; /* exited meanwhile */
+		/* A thread another tracer holds would run unseen. */
+		return tracee_seize_error(mon, tid, errno);
+	}
 	t = thread_add(mon, tid, p);
 	if (!t) {
 		ptrace(PTRACE_DETACH, tid, 0, 0);
@@ -66,7 +72,7 @@ static int seize_one(struct emt_monitor *mon, struct proc *p, pid_t tid)
 }
 
 /* Seize every thread listed in /proc/PID/task; returns how many were new,
- * or -errno when the process cannot be seized. */
+ * or -errno when one that is still there cannot be seized. */
 static int seize_tasks(struct emt_monitor *mon, struct proc *p)
 {
 	char path[64];
@@ -156,8 +162,8 @@ static void settle_all(struct emt_monitor *mon)
 		if (tid < 0)
 			break;
 		t = thread_find(mon, tid);
-		if (tid == mon->wake_pid)
-			mon->wake_pid = 0;
+		if (waker_report(mon, tid, status))
+			;
 		else if (t && t->proc && t->state == THREAD_RUNNING && WIFSTOPPED(status))
 			settle_stop(mon, t, status);
 		else {
@@ -315,10 +321,8 @@ static void wait_all_stopped(struct emt_monitor *mon)
 			continue;
 		if (tid < 0)
 			break;
-		if (tid == mon->wake_pid) {
-			mon->wake_pid = 0;
+		if (waker_report(mon, tid, status))
 			continue;
-		}
 		detach_stop(mon, tid, status);
 		stops_reap(mon);
 		struct thread *t = thread_find(mon, tid);

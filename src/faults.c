@@ -21,6 +21,7 @@ struct fault {
 	uint64_t addr, page;
 	struct region_attr attr;
 	struct region span;
+	bool sync;            /* flip by steps (its failure must be seen) */
 };
 
 static void set_granted(struct region_attr *attr, void *ctx)
@@ -116,7 +117,9 @@ static int flip(struct emt_monitor *mon, struct thread *t,
 	/* From now on a read() into this page would fail with EFAULT. */
 	if ((f->attr.asked & PROT_WRITE) && !(prot & PROT_WRITE))
 		watch_add(mon, t, WATCH_READS);
-	if (shared_memory(t))
+	/* By steps when its result must be known: a flip through the slot
+	 * that fails only shows as the same fault again. */
+	if (shared_memory(t) || f->sync)
 		rc = inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, prot);
 	else
 		rc = tramp_flip(mon, t, &f->regs, f->page, EMT_PAGE_SIZE, prot);
@@ -406,24 +409,37 @@ static enum stale is_stale(struct thread *t, const struct fault *f, bool fetch)
 	return t->stale_count++ ? STALE_RESYNC : STALE_RETRY;
 }
 
+/* The same fault again: emt's map says the page allows the access, the
+ * kernel does not. The kernel is right (a flip that failed, a map taken
+ * over from another process): its protection goes into the map, and the
+ * fault is handled as what it is. Never just made executable: the page
+ * would then run uncaptured. */
 static void resync(struct emt_monitor *mon, struct thread *t,
 		   const struct fault *f)
 {
-	int rc = inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, f->attr.granted);
+	struct fault g = *f;
+	struct maps_entry e;
 
-	if (rc == -ESRCH)
-		return;
-	if (rc) {
-		give_up(mon, t, f, rc);
+	if (procfs_maps_find(t->tid, f->page, &e, NULL, 0)) {
+		resume_after_flip(mon, t, f);
 		return;
 	}
-	resume_after_flip(mon, t, f);
+	g.attr.granted = (uint8_t)(e.prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
+	g.sync = true;
+	set_page_granted(t->proc->mm, f->page, g.attr.granted);
+	mon->n_faults++;
+	if (is_fetch(&g) && !(g.attr.granted & PROT_EXEC) && (g.attr.asked & PROT_EXEC))
+		on_exec_fault(mon, t, &g);
+	else if (!(g.attr.granted & PROT_WRITE) && (g.attr.asked & PROT_WRITE))
+		on_write_fault(mon, t, &g);
+	else
+		resume_after_flip(mon, t, f);
 }
 
 static bool handle_fault(struct emt_monitor *mon, struct thread *t,
 			 const siginfo_t *si)
 {
-	struct fault f;
+	struct fault f = { .sync = false };
 	bool fetch;
 
 	if (!classify(t, si, &f))

@@ -127,6 +127,8 @@ static int add_rules(scmp_filter_ctx ctx)
 	rc |= rule(ctx, SC_CLONE, 1, &untraced);
 	rc |= rule(ctx, SC_PRCTL, 1, &set_seccomp);
 	rc |= add_open_rules(ctx);
+	/* Limits set on another process, maybe emt's own (shield.c). */
+	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(prlimit64), 1, SCMP_A0(SCMP_CMP_NE, 0));
 	return rc ? -EINVAL : 0;
 }
 

@@ -200,8 +200,10 @@ struct emt_monitor {
 	/* stop request, under queue.lock; wake_fd wakes waitpid */
 	enum command cmd;
 	enum emt_stop_mode stop_mode;
-	int wake_fd;           /* write end; helper exits when it is written */
-	pid_t wake_pid;
+	int wake_fd;           /* write end; the waker exits when it is written */
+	int wake_rd;           /* read end, the tracer's: every waker reads it */
+	pid_t wake_pid;        /* 0 while there is none */
+	bool waker_failed;     /* the last restart failed (said once) */
 
 	volatile bool running;
 	bool stopped;
@@ -221,11 +223,13 @@ struct emt_monitor {
 	size_t n_graves;
 	int exit_status;
 	uint64_t n_captures, n_dropped, n_syscalls, n_faults, n_blind;
+	uint64_t n_shielded;   /* calls aimed at emt refused (shield.c) */
 	uint64_t since_ns;     /* when the traced program started (realtime) */
 	long ptrace_options;   /* PTRACE_O_* every tracee was seized with */
 	bool can_suspend_seccomp; /* PTRACE_O_SUSPEND_SECCOMP is allowed */
 	struct written_set *written; /* files traced processes could write */
 	struct uffd_notes *uffds;    /* userfaultfds and their creators */
+	struct traced_set *traced;   /* their tgids, for the user's thread */
 	struct evp_md_st *sha_md;      /* SHA-256, fetched once (capture.c) */
 	struct evp_md_ctx_st *sha_ctx;
 	sigset_t child_mask;   /* the caller's mask, for the program */
@@ -324,6 +328,29 @@ void thread_requeue(struct thread *t);
  * once t runs, unless it is a fault, which comes again by itself). */
 int thread_take_signal(struct emt_monitor *mon, struct thread *t);
 
+/* -errno for a PTRACE_SEIZE of pid that failed with err: -EBUSY when
+ * another process traces pid already (it is named in the log). */
+int tracee_seize_error(struct emt_monitor *mon, pid_t pid, int err);
+
+/* traced.c: the traced processes, under a lock of their own: the user's
+ * thread reads them (emt_monitor_traces) while the tracer changes them. */
+struct traced_set *traced_new(void);
+void traced_free(struct traced_set *s);
+int traced_add(struct traced_set *s, pid_t tgid);
+/* It ended or was let go: still counts as traced for a few seconds. */
+void traced_gone(struct traced_set *s, pid_t tgid);
+bool traced_has(struct traced_set *s, pid_t tgid);
+
+/* waker.c: a child whose exit wakes the tracer's waitpid */
+int waker_start(struct emt_monitor *mon);
+/* A new one after the last was killed (tracer thread). */
+void waker_respawn(struct emt_monitor *mon);
+/* Handles pid's report if pid is the waker: true then. */
+bool waker_report(struct emt_monitor *mon, pid_t pid, int status);
+/* Make the tracer's waitpid return (user's thread). */
+void waker_wake(struct emt_monitor *mon);
+void waker_end(struct emt_monitor *mon);
+
 /* launch.c / attach.c */
 int tracee_launch(struct emt_monitor *mon, const sigset_t *child_mask);
 int tracee_attach(struct emt_monitor *mon);
@@ -417,6 +444,10 @@ bool writes_entry(struct emt_monitor *mon, struct thread *t, struct pending_call
 bool writes_is_mem_fd(pid_t pid, int fd);
 void filecalls_exit(struct emt_monitor *mon, struct thread *t,
 		    struct pending_call *c, int64_t ret, bool failed);
+
+/* shield.c: a call aimed at emt's own process (prlimit64) is refused
+ * with EPERM, and logged: true then. */
+bool shield_refuse(struct emt_monitor *mon, struct thread *t, const struct sc_call *sc);
 
 /* written.c: the files traced processes could write */
 bool written_has(const struct emt_monitor *mon, uint64_t dev, uint64_t ino);

@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <linux/kcmp.h>
 #include <linux/sched.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -75,17 +77,47 @@ void kin_bury(struct emt_monitor *mon, const struct proc *p)
 	g->next = NULL;
 }
 
+/* How many of the child's mappings have another protection than mm says
+ * its tracked pages have: 0 for the address space it was forked from (the
+ * child stops before it runs), more for a sibling that ran code since. */
+static size_t mismatches(pid_t child, const struct mm_space *mm)
+{
+	struct maps_reader rd;
+	struct maps_entry e;
+	size_t n = 0;
+
+	if (procfs_maps_open(&rd, child))
+		return SIZE_MAX;
+	while (procfs_maps_next(&rd, &e)) {
+		const struct region *r = regions_find(&mm->map, e.start);
+
+		n += r && r->attr.granted != (e.prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
+	}
+	procfs_maps_close(&rd);
+	return n;
+}
+
+/* Of the dead a child may come from (the same trampoline: one lineage),
+ * the one whose pages are as the child's are. */
 struct proc *kin_grave_of(struct emt_monitor *mon, pid_t child)
 {
 	size_t n = mon->n_graves < KIN_GRAVES ? mon->n_graves : KIN_GRAVES;
+	size_t best_score = SIZE_MAX;
+	struct proc *best = NULL;
 
 	for (size_t i = 1; i <= n; i++) {
 		struct proc *g = &mon->graves[(mon->n_graves - i) % KIN_GRAVES];
+		size_t score;
 
-		if (g->mm && kin_has_tramp(child, g->mm))
-			return g;
+		if (!g->mm || !kin_has_tramp(child, g->mm))
+			continue;
+		score = mismatches(child, g->mm);
+		if (score < best_score) {
+			best = g;
+			best_score = score;
+		}
 	}
-	return NULL;
+	return best;
 }
 
 void kin_free(struct emt_monitor *mon)

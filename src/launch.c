@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Launch mode: fork, let the tracer seize the child while it waits on a
- * pipe, install the seccomp filter in the child, exec. A failure in the
- * child is reported to the parent on a close-on-exec pipe, as a debugger
- * does.
+ * pipe (once it said it can be), install the seccomp filter in the child,
+ * exec. A failure in the child is reported to the parent on a
+ * close-on-exec pipe, as a debugger does.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +28,7 @@ extern char **environ;
 	 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP |    \
 	 PTRACE_O_EXITKILL | PTRACE_O_TRACEEXIT)
 
-enum { REPORT_NO_FILTER = 1, REPORT_NO_EXEC = 2 };
+enum { REPORT_NO_FILTER = 1, REPORT_NO_EXEC = 2, REPORT_READY = 3 };
 
 static int search_path(const char *name, char **out)
 {
@@ -97,6 +97,12 @@ static void child_main(struct emt_monitor *mon, const struct sock_fprog *prog,
 	char *const *envp = mon->opts.envp ? mon->opts.envp : environ;
 
 	sigprocmask(SIG_SETMASK, mask, NULL);
+	/* The child of a non-dumpable host (the emt tool) is non-dumpable
+	 * until its execve, and seizing it would need CAP_SYS_PTRACE
+	 * (__ptrace_may_access()): dumpable again first. execve then sets
+	 * what the program gets (begin_new_exec()). */
+	prctl(PR_SET_DUMPABLE, 1);
+	report(err_fd, REPORT_READY, 0);
 	if (read(go_fd, &c, 1) != 1)
 		_exit(127);
 	if (prog && !install_filter(prog))
@@ -106,24 +112,57 @@ static void child_main(struct emt_monitor *mon, const struct sock_fprog *prog,
 	_exit(127);
 }
 
+/* Seized before it is in the tables: a child emt cannot trace (one that
+ * a tracer of emt's own already took, following emt's forks) leaves
+ * nothing behind to wait for. */
 static int seize_child(struct emt_monitor *mon, pid_t pid)
 {
-	struct mm_space *mm = mm_new();
-	struct proc *p = mm ? proc_add(mon, pid, mm) : NULL;
-	struct thread *t = p ? thread_add(mon, pid, p) : NULL;
+	struct mm_space *mm;
+	struct proc *p;
+	struct thread *t;
 
+	mon->ptrace_options = LAUNCH_OPTIONS;
+	if (ptrace(PTRACE_SEIZE, pid, 0, LAUNCH_OPTIONS) < 0)
+		return tracee_seize_error(mon, pid, errno);
+	mm = mm_new();
+	p = mm ? proc_add(mon, pid, mm) : NULL;
+	t = p ? thread_add(mon, pid, p) : NULL;
 	if (!t) {
-		if (!p)
+		if (p)
+			proc_remove(mon, p);
+		else
 			mm_put(mm);
 		return -ENOMEM;
 	}
 	t->state = THREAD_RUNNING;
 	mon->main_pid = pid;
-	mon->ptrace_options = LAUNCH_OPTIONS;
-	if (ptrace(PTRACE_SEIZE, pid, 0, LAUNCH_OPTIONS) < 0)
-		return -errno;
 	event_process(mon, pid, 0, EMT_PROCESS_START, 0);
 	return 0;
+}
+
+/* A child emt seized is its own to reap. One another tracer holds is
+ * reported to that tracer first and reaches its parent only once that
+ * tracer has waited for it (wait_task_zombie() in kernel/exit.c): a tracer
+ * that never does must not hang emt. */
+static void reap_child(pid_t pid, bool ours)
+{
+	if (ours) {
+		waitpid(pid, NULL, __WALL);
+		return;
+	}
+	for (int i = 0; i < 2000 && waitpid(pid, NULL, __WALL | WNOHANG) == 0; i++)
+		usleep(1000);
+}
+
+/* The child says it may be seized; 0, or -ECHILD when it died first. */
+static int wait_ready(int fd)
+{
+	int msg[2];
+	ssize_t n;
+
+	while ((n = read(fd, msg, sizeof(msg))) < 0 && errno == EINTR)
+		;
+	return n == (ssize_t)sizeof(msg) && msg[0] == REPORT_READY ? 0 : -ECHILD;
 }
 
 static int fork_child(struct emt_monitor *mon, const struct sock_fprog *prog,
@@ -145,10 +184,12 @@ static int fork_child(struct emt_monitor *mon, const struct sock_fprog *prog,
 		child_main(mon, prog, go[0], err[1], mask);
 	close(go[0]);
 	close(err[1]);
-	rc = pid < 0 ? -errno : seize_child(mon, pid);
+	rc = pid < 0 ? -errno : wait_ready(err[0]);
+	if (!rc)
+		rc = seize_child(mon, pid);
 	if (rc && pid > 0) {
 		kill(pid, SIGKILL);
-		waitpid(pid, NULL, __WALL);
+		reap_child(pid, rc != -EBUSY);
 	}
 	fcntl(err[0], F_SETFL, O_NONBLOCK);
 	mon->exec_err_fd = err[0];

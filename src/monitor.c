@@ -8,8 +8,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -77,49 +75,19 @@ struct emt_monitor *emt_monitor_new(const struct emt_options *opts)
 	mon->launch = opts->pid <= 0;
 	mon->exec_err_fd = -1;
 	mon->wake_fd = -1;
+	mon->wake_rd = -1;
 	mon->exit_status = -1;
 	if ((mon->launch && !(mon->argv = copy_argv(opts->argv))) ||
+	    !(mon->traced = traced_new()) ||
 	    queue_init(&mon->queue, opts->queue_capacity ? opts->queue_capacity
 							 : DEFAULT_QUEUE)) {
 		free_argv(mon->argv);
+		traced_free(mon->traced);
 		free(mon);
 		errno = ENOMEM;
 		return NULL;
 	}
 	return mon;
-}
-
-/* waitpid cannot be woken by a condition variable. A tiny child of the
- * tracer thread that exits when a byte arrives on a pipe makes
- * waitpid(-1, __WNOTHREAD) return when the user wants the tracer's
- * attention. PR_SET_PDEATHSIG ties it to the tracer thread. */
-static int spawn_waker(struct emt_monitor *mon)
-{
-	int fds[2];
-	pid_t pid;
-	char c;
-
-	/* A socket rather than a pipe: writing to it after the waker is gone
-	 * must fail with EPIPE, not raise SIGPIPE in the host (MSG_NOSIGNAL). */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
-		return -errno;
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(fds[0], 0);
-		syscall(SYS_close_range, 1, ~0u, 0);
-		while (read(0, &c, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
-	}
-	close(fds[0]);
-	if (pid < 0) {
-		close(fds[1]);
-		return -errno;
-	}
-	mon->wake_pid = pid;
-	mon->wake_fd = fds[1];
-	return 0;
 }
 
 static void set_start_result(struct emt_monitor *mon, int rc)
@@ -195,7 +163,9 @@ static bool note_pending(struct emt_monitor *mon, pid_t tid, int status)
  * every stopped thread its turn. Returns the count, or -errno. */
 static int wait_batch(struct emt_monitor *mon, struct reported *batch)
 {
-	int n = 0, flags = __WALL | __WNOTHREAD;
+	/* WUNTRACED: a job-control stop of the waker before it traced
+	 * itself (waker.c); the tracees' stops are reported without it. */
+	int n = 0, flags = __WALL | __WNOTHREAD | WUNTRACED;
 	/* With one tracee nothing else can be ready: spare the empty
 	 * WNOHANG call at every stop. */
 	int max = mon->n_threads > 1 ? BATCH_MAX : 1;
@@ -219,10 +189,8 @@ static void handle_batch(struct emt_monitor *mon, const struct reported *batch, 
 	for (int i = 0; i < n; i++) {
 		struct thread *t = thread_find(mon, batch[i].tid);
 
-		if (batch[i].tid == mon->wake_pid) {
-			mon->wake_pid = 0;
+		if (waker_report(mon, batch[i].tid, batch[i].status))
 			continue;
-		}
 		/* Taken and handled by a borrow meanwhile (borrow.c). */
 		if (batch[i].noted && (!t || !t->batch_pending))
 			continue;
@@ -247,6 +215,8 @@ static void trace_loop(struct emt_monitor *mon)
 			handle_stop_request(mon, mode);
 			continue;
 		}
+		if (!stopping)
+			waker_respawn(mon);
 		n = wait_batch(mon, batch);
 		if (n < 0)
 			break;
@@ -267,6 +237,17 @@ static bool may_suspend_seccomp(void)
 	       procfs_status_field(getpid(), "Seccomp") == 0;
 }
 
+/* A start that failed half way: what was seized is let go (attach) or
+ * killed (launch, where the loop then sees it die), so that the loop has
+ * nothing to wait for that would never come. */
+static void abandon_start(struct emt_monitor *mon)
+{
+	if (mon->launch)
+		tracee_kill_all(mon);
+	else
+		tracee_detach_all(mon);
+}
+
 static void *tracer_main(void *arg)
 {
 	struct emt_monitor *mon = arg;
@@ -274,24 +255,22 @@ static void *tracer_main(void *arg)
 
 	mon->can_suspend_seccomp = may_suspend_seccomp();
 	mon->tracer_tid = (pid_t)syscall(SYS_gettid);
-	rc = spawn_waker(mon);
+	rc = waker_start(mon);
 	if (!rc)
 		rc = mon->launch ? tracee_launch(mon, &mon->child_mask) : tracee_attach(mon);
-	if (rc)
+	if (rc) {
 		set_start_result(mon, rc);
-	else if (!mon->launch)
+		abandon_start(mon);
+	} else if (!mon->launch) {
 		set_start_result(mon, 0);
+	}
 	trace_loop(mon);
 	launch_settled(mon);
 	tasks_free_all(mon);
 	capture_free(mon);
 	written_free(mon);
 	asynccalls_free(mon);
-	if (mon->wake_pid > 0) {
-		kill(mon->wake_pid, SIGKILL);
-		waitpid(mon->wake_pid, NULL, __WALL);
-		mon->wake_pid = 0;
-	}
+	waker_end(mon);
 	mon->running = false;
 	queue_finish(&mon->queue);
 	return NULL;
@@ -341,6 +320,11 @@ pid_t emt_monitor_pid(const struct emt_monitor *mon)
 	return mon ? mon->main_pid : 0;
 }
 
+bool emt_monitor_traces(const struct emt_monitor *mon, pid_t pid)
+{
+	return mon && pid > 0 && traced_has(mon->traced, pid);
+}
+
 int emt_monitor_next_event(struct emt_monitor *mon, int timeout_ms,
 			   struct emt_event **event)
 {
@@ -380,8 +364,7 @@ int emt_monitor_stop(struct emt_monitor *mon, enum emt_stop_mode mode,
 		mon->stop_mode = mode;
 		pthread_mutex_unlock(&mon->queue.lock);
 		queue_set_unbounded(&mon->queue);
-		if (mon->wake_fd >= 0)
-			send(mon->wake_fd, "w", 1, MSG_NOSIGNAL);
+		waker_wake(mon);
 		pthread_join(mon->tracer, NULL);
 		mon->tracer_started = false;
 	}
@@ -418,6 +401,7 @@ void emt_monitor_free(struct emt_monitor *mon)
 	if (mon->exec_err_fd >= 0)
 		close(mon->exec_err_fd);
 	queue_destroy(&mon->queue);
+	traced_free(mon->traced);
 	free_argv(mon->argv);
 	free(mon->exe_path);
 	free(mon);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Calls that would take a process out of emt's sight: a child created
- * untraced, a seccomp filter of the program's own. And the calls that make
- * the kernel write the caller's buffers (kwrite.c decides).
+ * untraced, a seccomp filter of the program's own; calls aimed at emt
+ * itself (shield.c decides). And the calls that make the kernel write the
+ * caller's buffers (kwrite.c decides).
  */
 #include <errno.h>
 #include <linux/personality.h>
@@ -254,6 +255,9 @@ bool proccalls_entry(struct emt_monitor *mon, struct thread *t,
 	case SC_PRCTL:
 		return (unsigned int)c->sc.args[0] == PR_SET_SECCOMP &&
 		       c->sc.args[1] == SECCOMP_MODE_FILTER;
+	case SC_PRLIMIT64:
+		shield_refuse(mon, t, &c->sc);
+		return false;
 	default:
 		if (kwrite_is_candidate(c->op) && !regions_empty(&t->proc->mm->map))
 			kwrite_prepare(mon, t, &c->sc);

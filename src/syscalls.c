@@ -203,7 +203,11 @@ void syscalls_on_stop(struct emt_monitor *mon, struct thread *t)
 			syscalls_commit(mon, t, info.exit.rval);
 	} else if (info.op == PTRACE_SYSCALL_INFO_SECCOMP && t->in_syscall) {
 		/* seen at its entry stop already */
-	} else if (!t->proc->passive) {
+	} else if (t->proc->passive) {
+		/* Not followed, yet not free to act on emt. */
+		decode(&info, &sc);
+		shield_refuse(mon, t, &sc);
+	} else {
 		t->in_syscall = info.op == PTRACE_SYSCALL_INFO_ENTRY;
 		decode(&info, &sc);
 		if (!tramp_own_call(t, info.instruction_pointer, &sc))

@@ -99,6 +99,8 @@ struct proc *proc_add(struct emt_monitor *mon, pid_t pid, struct mm_space *mm)
 	p->mm = mm;
 	p->next = mon->procs;
 	mon->procs = p;
+	if (traced_add(mon->traced, pid))
+		emt_log(mon, EMT_LOG_ERROR, "out of memory: %d will not be known as traced", pid);
 	return p;
 }
 
@@ -110,6 +112,7 @@ void proc_remove(struct emt_monitor *mon, struct proc *p)
 		pp = &(*pp)->next;
 	if (*pp)
 		*pp = p->next;
+	traced_gone(mon->traced, p->pid);
 	mm_put(p->mm);
 	stealth_proc_free(p);
 	free(p);

@@ -3,10 +3,13 @@
  * Small ptrace wrappers shared by the parts that drive a stopped thread.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 
 #include "internal.h"
+#include "procfs.h"
 
 /* A lost thread's registers are another image's or thread's now. */
 int thread_getregs(struct thread *t, arch_regs *regs)
@@ -49,4 +52,39 @@ void thread_resume(struct emt_monitor *mon, struct thread *t, int sig)
 		emt_log(mon, EMT_LOG_WARN, "resume %d: %m", t->tid);
 	t->state = THREAD_RUNNING;
 	thread_requeue(t);
+}
+
+/* The name of a process as /proc/PID/comm gives it, "?" when gone. */
+static void comm_of(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "re");
+	if (!f || !fgets(buf, (int)size, f))
+		snprintf(buf, size, "?");
+	else
+		buf[strcspn(buf, "\n")] = '\0';
+	if (f)
+		fclose(f);
+}
+
+int tracee_seize_error(struct emt_monitor *mon, pid_t pid, int err)
+{
+	long tracer;
+	char comm[32];
+
+	/* A process has one tracer: a second PTRACE_SEIZE fails with EPERM
+	 * (ptrace_attach(): "if (task->ptrace) goto unlock"), the same errno
+	 * as a refusal. TracerPid tells the two apart. */
+	if (err != EPERM)
+		return -err;
+	tracer = procfs_status_field(pid, "TracerPid");
+	if (tracer <= 0)
+		return -EPERM;
+	comm_of((pid_t)tracer, comm, sizeof(comm));
+	emt_log(mon, EMT_LOG_INFO, "cannot trace %d: it is already traced by process %ld (%s)",
+		pid, tracer, comm);
+	return -EBUSY;
 }

@@ -9,12 +9,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "diag.h"
 #include "humanlog.h"
+#include "names.h"
 #include "output.h"
 #include "signals.h"
 #include "start.h"
@@ -22,6 +24,8 @@
 /* How long a wait for events lasts before the run loop looks at signals
  * and writes out what it holds. */
 #define POLL_MS 250
+/* Signals from the traced program said on stderr, at most. */
+#define IGNORED_SAID_MAX 32
 
 struct session {
 	struct cli cli;
@@ -31,6 +35,7 @@ struct session {
 	pid_t pid;
 	int exit_status;  /* of pid, from its exit event; -1 until then */
 	bool detached;    /* attach mode, ended by a signal */
+	int n_ignored;    /* signals from the program said ignored */
 };
 
 static int handle_event(struct session *s, const struct emt_event *ev)
@@ -52,18 +57,52 @@ static void forward(struct session *s, int sig, bool from_terminal)
 	kill(s->pid, sig);
 }
 
+/* Only the user may end or stop monitoring: at the terminal, or from a
+ * process emt does not trace. The traced program, which usually runs as
+ * the same user, may signal emt too (its TracerPid names emt's tracer
+ * thread, and a signal to a thread's id reaches its whole process). */
+static bool from_program(struct session *s, const struct signal_note *n)
+{
+	return !n->from_terminal &&
+	       (n->sender == SIGNAL_NO_SENDER || emt_monitor_traces(s->mon, n->sender));
+}
+
+/* One line per signal ignored, up to a bound: a program sending signals
+ * without end must not flood the terminal. */
+static void say_ignored(struct session *s, const struct signal_note *n)
+{
+	char name[NAMES_BUF];
+
+	if (s->cli.quiet || s->n_ignored >= IGNORED_SAID_MAX)
+		return;
+	names_signal(n->sig, name, sizeof(name));
+	if (n->sender == SIGNAL_NO_SENDER)
+		diag("ignored %s: its siginfo names no sender", name);
+	else
+		diag("ignored %s from traced process %d", name, n->sender);
+	if (++s->n_ignored == IGNORED_SAID_MAX)
+		diag("further signals from traced processes are ignored without a word");
+}
+
 /* False when the session should end. */
 static bool check_signals(struct session *s)
 {
-	bool from_terminal;
-	int sig;
+	struct signal_note n;
 
-	while ((sig = signals_take(&from_terminal)) != 0) {
+	while (signals_take(&n)) {
+		if (from_program(s, &n)) {
+			say_ignored(s, &n);
+			continue;
+		}
+		if (signals_is_job_stop(n.sig)) {
+			signals_stop_self(n.sig);
+			continue;
+		}
 		if (s->cli.pid) {
 			s->detached = true;
 			return false;
 		}
-		forward(s, sig, from_terminal);
+		forward(s, n.sig, n.from_terminal);
 	}
 	return true;
 }
@@ -210,6 +249,15 @@ int main(int argc, char **argv)
 
 	if (rc != CLI_RUN)
 		return rc;
+	/* The traced program usually runs as emt's user. Non-dumpable, emt
+	 * cannot be ptraced by it, nor have its memory read or written
+	 * (/proc/PID/mem, process_vm_readv/writev) or its descriptors taken
+	 * (pidfd_getfd): all need CAP_SYS_PTRACE then (__ptrace_may_access()),
+	 * and emt's /proc/PID files become root's. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0) {
+		diag("making emt non-dumpable: %s", strerror(errno));
+		return 1;
+	}
 	/* Whole lines, so that the tracer thread's log lines and ours do not
 	 * interleave mid-line when stderr is shared. */
 	setvbuf(stderr, NULL, _IOLBF, 0);

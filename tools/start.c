@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "humanlog.h"
@@ -22,6 +23,57 @@ static void yama_hint(char *buf, size_t size)
 	fclose(f);
 }
 
+/* The number after "TracerPid:" in /proc/PID/status, 0 if none. */
+static long tracer_of(pid_t pid)
+{
+	char path[64], line[256];
+	long tracer = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "TracerPid: %ld", &tracer) == 1)
+			break;
+	fclose(f);
+	return tracer;
+}
+
+/* "process 1234 (strace)", or "another process" when none is known. */
+static void describe_tracer(long tracer, char *buf, size_t size)
+{
+	char path[64], comm[32] = "?";
+	FILE *f;
+
+	if (tracer <= 0) {
+		snprintf(buf, size, "another process");
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/comm", tracer);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	snprintf(buf, size, "process %ld (%s)", tracer, comm);
+}
+
+/* EBUSY: the process is traced already. A launched child is gone by now;
+ * the tracer that took it follows emt's own children, so it is emt's. */
+static void busy_error(const struct cli *cli)
+{
+	char who[64];
+
+	describe_tracer(tracer_of(cli->pid ? cli->pid : getpid()), who, sizeof(who));
+	if (cli->pid)
+		diag("cannot attach to pid %d: it is already traced by %s", cli->pid, who);
+	else
+		diag("cannot trace '%s': it is already traced by %s", cli->argv[0], who);
+}
+
 static bool exec_error(int err)
 {
 	return err == ENOENT || err == EACCES || err == ENOEXEC || err == ENOTDIR ||
@@ -32,6 +84,10 @@ static void start_error(const struct cli *cli, int err)
 {
 	char hint[64] = "";
 
+	if (err == EBUSY) {
+		busy_error(cli);
+		return;
+	}
 	if (err == EPERM)
 		yama_hint(hint, sizeof(hint));
 	if (cli->pid)

@@ -13,6 +13,16 @@
  *
  * Threads: every ptrace request is made by one tracer thread owned by the
  * monitor. The functions below may be called from any one user thread.
+ *
+ * Hosts: the traced program usually runs as the host's user, and may act
+ * on the host as on any process of that user. The library changes no
+ * process-wide state of its host; a host should do what the emt tool
+ * does: make itself non-dumpable (prctl(PR_SET_DUMPABLE, 0)), so that the
+ * program cannot ptrace it, read or write its memory (/proc/PID/mem,
+ * process_vm_readv/writev) or take its descriptors (pidfd_getfd); and not
+ * let the program's signals end monitoring (emt_monitor_traces). Resource
+ * limits the program sets on the host's process (prlimit64) are refused
+ * with EPERM by the library itself.
  */
 #ifndef EMT_EMT_H
 #define EMT_EMT_H
@@ -196,7 +206,11 @@ EMT_API struct emt_monitor *emt_monitor_new(const struct emt_options *opts);
 
 /* Launch or attach. Returns once the program has exec'd (launch) or every
  * thread is attached; -ENOENT, -EACCES, -ENOEXEC... for a program that could
- * not be executed, -ESRCH for a dead pid, -EPERM when ptrace is refused. */
+ * not be executed, -ESRCH for a dead pid, -EPERM when ptrace is refused,
+ * -EBUSY when the process is traced by another tracer already (a debugger;
+ * for a launched program, a tracer of the caller that follows its children,
+ * as strace -f or emt do): the log names that tracer. Nothing is left
+ * running or stopped on failure. */
 EMT_API int emt_monitor_start(struct emt_monitor *mon);
 
 /* False once every traced process has exited or the monitor was stopped. */
@@ -204,6 +218,18 @@ EMT_API bool emt_monitor_is_running(const struct emt_monitor *mon);
 
 /* PID of the launched or attached process, or 0 before start. */
 EMT_API pid_t emt_monitor_pid(const struct emt_monitor *mon);
+
+/* Whether pid (a process id, as si_pid of a signal gives it) is a process
+ * the monitor traces, or one it traced until a few seconds ago: a program
+ * may signal the host and exit at once, before the host looks. A process
+ * is known from before it first runs. Safe to call from any thread while
+ * the monitor runs.
+ *
+ * The traced program usually runs as the host's user and may send it
+ * signals: a host should not let a request to end monitoring (SIGTERM,
+ * SIGINT, SIGHUP...) come from a process for which this is true; only the
+ * user may end it (a terminal's signal has si_code SI_KERNEL). */
+EMT_API bool emt_monitor_traces(const struct emt_monitor *mon, pid_t pid);
 
 /* Wait up to timeout_ms (0: do not wait, -1: forever) for the next event.
  * 0 and *event set (free with emt_event_free); -EAGAIN on timeout;
