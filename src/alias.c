@@ -22,30 +22,46 @@
 
 #define PROT_MASK (PROT_READ | PROT_WRITE | PROT_EXEC)
 
+struct alias_change {
+	int prot;
+	uint64_t writer; /* the page written through, or 0 */
+};
+
 static void set_prot(struct region_attr *attr, void *ctx)
 {
-	attr->granted = (uint8_t)*(int *)ctx;
+	const struct alias_change *ch = ctx;
+
+	attr->granted = (uint8_t)ch->prot;
+	if (ch->writer) {
+		attr->origin = EMT_ORIGIN_ALIAS;
+		attr->writer = ch->writer;
+	}
 }
 
-/* Give page q of view w the protection prot, tracking it if needed. */
+/* Give page q of view w the protection prot, tracking it if needed; with
+ * a writer, its next capture says it ran what was written through that
+ * page. One update of the map, so that none is half done. */
 static void protect_alias(struct emt_monitor *mon, struct thread *t,
-			  const struct view *w, uint64_t q, int prot)
+			  const struct view *w, uint64_t q, int prot, uint64_t writer)
 {
 	struct region_map *map = &t->proc->mm->map;
 	const struct region *r = regions_find(map, q);
-	int from = r ? r->attr.granted : w->prot;
+	int from = r ? r->attr.granted : w->prot, asked = r ? r->attr.asked : w->prot;
+	struct alias_change ch = { prot, writer };
+	struct region_attr attr = { .asked = (uint8_t)w->prot,
+				    .granted = (uint8_t)prot,
+				    .origin = EMT_ORIGIN_ALIAS,
+				    .writer = writer };
 
-	if (from == prot || inject_mprotect(mon, t, q, EMT_PAGE_SIZE, prot))
+	if (from == prot && (!r || !writer))
 		return;
-	if (r) {
-		regions_update(map, q, q + EMT_PAGE_SIZE, set_prot, &prot);
-	} else {
-		struct region_attr attr = { .asked = (uint8_t)w->prot,
-					    .granted = (uint8_t)prot,
-					    .origin = EMT_ORIGIN_ALIAS };
-		regions_set(map, q, q + EMT_PAGE_SIZE, &attr);
-	}
-	event_flip(mon, t, q, EMT_PAGE_SIZE, from, prot);
+	if (from != prot && inject_mprotect(mon, t, q, EMT_PAGE_SIZE, prot))
+		return;
+	if ((r ? regions_update(map, q, q + EMT_PAGE_SIZE, set_prot, &ch)
+	       : regions_set(map, q, q + EMT_PAGE_SIZE, &attr)) < 0)
+		untrack(mon, t, q, q + EMT_PAGE_SIZE, asked, -ENOMEM);
+	else if (from != prot)
+		event_flip(mon, t, q, EMT_PAGE_SIZE, from, prot);
 }
 
 /* Whether w is another view, with a protection that includes want, of
@@ -130,29 +146,20 @@ static void guard_writer(struct emt_monitor *mon, struct thread *t,
 	const struct region *r = regions_find(&t->proc->mm->map, q);
 	int asked = r ? r->attr.asked : w->prot;
 
-	protect_alias(mon, t, w, q, asked & ~(PROT_WRITE | PROT_EXEC));
-}
-
-static void mark_written(struct region_attr *attr, void *ctx)
-{
-	attr->origin = EMT_ORIGIN_ALIAS;
-	attr->writer = *(uint64_t *)ctx;
+	protect_alias(mon, t, w, q, asked & ~(PROT_WRITE | PROT_EXEC), 0);
 }
 
 static void rearm_exec(struct emt_monitor *mon, struct thread *t,
 		       const struct view *w, uint64_t q, uint64_t page)
 {
-	struct region_map *map = &t->proc->mm->map;
-	const struct region *r = regions_find(map, q);
+	const struct region *r = regions_find(&t->proc->mm->map, q);
 	int asked = r ? r->attr.asked : w->prot;
 
 	/* An executable view emt did not track yet (it never ran, or its
 	 * file was not one a program writes) is armed all the same. */
 	if (!(asked & PROT_EXEC))
 		return;
-	protect_alias(mon, t, w, q, prot_armed(asked));
-	/* The next capture of q says it ran what was written through page. */
-	regions_update(map, q, q + EMT_PAGE_SIZE, mark_written, &page);
+	protect_alias(mon, t, w, q, prot_armed(asked), page);
 }
 
 static void guard_writer_at(struct emt_monitor *mon, struct thread *t,

@@ -230,7 +230,8 @@ static size_t buffers_of(struct emt_monitor *mon, struct thread *t,
  * writable must be writable then (as for read(), kwrite.c). They stay
  * pinned whatever protection emt gives them later: the kernel can write
  * code there with no fault. */
-static void buffers(struct emt_monitor *mon, struct thread *t, const struct pending_call *c)
+static void buffers(struct emt_monitor *mon, struct thread *t,
+		    const struct pending_call *c)
 {
 	struct iovec v[64];
 	size_t n = buffers_of(mon, t, c->sc.args, v, 64);

@@ -144,14 +144,14 @@ static void settle_stop(struct emt_monitor *mon, struct thread *t, int status)
 	}
 }
 
-/* Wait until every seized thread is stopped, exiting or gone. One
+/* Hand each wait status to on_status until no traced thread runs. One
  * waitpid(-1) for all: waiting for one thread at a time would wait for
  * ever on a leader that exits meanwhile, whose death is only reported
  * once its traced threads have been reaped (ptrace(2), "Death under
  * ptrace"). */
-static void settle_all(struct emt_monitor *mon)
+static void wait_while_running(struct emt_monitor *mon,
+			       void (*on_status)(struct emt_monitor *mon, pid_t tid, int status))
 {
-	struct thread *t;
 	int status;
 	pid_t tid;
 
@@ -161,17 +161,28 @@ static void settle_all(struct emt_monitor *mon)
 			continue;
 		if (tid < 0)
 			break;
-		t = thread_find(mon, tid);
-		if (waker_report(mon, tid, status))
-			;
-		else if (t && t->proc && t->state == THREAD_RUNNING && WIFSTOPPED(status))
-			settle_stop(mon, t, status);
-		else {
-			stops_handle(mon, tid, status);
-			interrupt_running(mon);
-		}
+		if (!waker_report(mon, tid, status))
+			on_status(mon, tid, status);
 		stops_reap(mon);
 	}
+}
+
+static void settle_status(struct emt_monitor *mon, pid_t tid, int status)
+{
+	struct thread *t = thread_find(mon, tid);
+
+	if (t && t->proc && t->state == THREAD_RUNNING && WIFSTOPPED(status)) {
+		settle_stop(mon, t, status);
+		return;
+	}
+	stops_handle(mon, tid, status);
+	interrupt_running(mon);
+}
+
+/* Wait until every seized thread is stopped, exiting or gone. */
+static void settle_all(struct emt_monitor *mon)
+{
+	wait_while_running(mon, settle_status);
 }
 
 static void resume_settled(struct emt_monitor *mon, struct thread *t)
@@ -188,19 +199,9 @@ static void resume_settled(struct emt_monitor *mon, struct thread *t)
 /* The thread group of pid: a thread's id names its whole process. */
 static pid_t tgid_of(pid_t pid)
 {
-	char path[64], line[128];
-	pid_t tgid = pid;
-	FILE *f;
+	long tgid = procfs_status_field(pid, "Tgid");
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return pid;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %d", &tgid) == 1)
-			break;
-	fclose(f);
-	return tgid;
+	return tgid > 0 ? (pid_t)tgid : pid;
 }
 
 /* Seize and settle every thread of p; the thread emt works in, or NULL
@@ -310,25 +311,20 @@ static void detach_stop(struct emt_monitor *mon, pid_t tid, int status)
 	}
 }
 
+static void detach_status(struct emt_monitor *mon, pid_t tid, int status)
+{
+	struct thread *t;
+
+	detach_stop(mon, tid, status);
+	stops_reap(mon);
+	t = thread_find(mon, tid);
+	if (t && t->state == THREAD_RUNNING)
+		ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+}
+
 static void wait_all_stopped(struct emt_monitor *mon)
 {
-	int status;
-	pid_t tid;
-
-	while (any_running(mon)) {
-		tid = waitpid(-1, &status, __WALL | __WNOTHREAD);
-		if (tid < 0 && errno == EINTR)
-			continue;
-		if (tid < 0)
-			break;
-		if (waker_report(mon, tid, status))
-			continue;
-		detach_stop(mon, tid, status);
-		stops_reap(mon);
-		struct thread *t = thread_find(mon, tid);
-		if (t && t->state == THREAD_RUNNING)
-			ptrace(PTRACE_INTERRUPT, tid, 0, 0);
-	}
+	wait_while_running(mon, detach_status);
 }
 
 /* A thread interrupted just after it faulted on a page emt stripped still

@@ -24,20 +24,26 @@ struct fault {
 	bool sync;            /* flip by steps (its failure must be seen) */
 };
 
+struct grant {
+	int prot;
+	bool ran; /* captured: the next capture is the next version */
+};
+
 static void set_granted(struct region_attr *attr, void *ctx)
 {
-	attr->granted = (uint8_t)*(int *)ctx;
+	const struct grant *g = ctx;
+
+	attr->granted = (uint8_t)g->prot;
+	attr->seq += g->ran;
 }
 
-static void bump_seq(struct region_attr *attr, void *ctx)
+/* One update, so that a map out of memory fails it before anything is
+ * changed or captured. */
+static int set_page_granted(struct mm_space *mm, uint64_t page, int prot, bool ran)
 {
-	(void)ctx;
-	attr->seq++;
-}
+	struct grant g = { prot, ran };
 
-static void set_page_granted(struct mm_space *mm, uint64_t page, int prot)
-{
-	regions_update(&mm->map, page, page + EMT_PAGE_SIZE, set_granted, &prot);
+	return regions_update(&mm->map, page, page + EMT_PAGE_SIZE, set_granted, &g);
 }
 
 /* The fetch of the instruction at rip faults at an address no further
@@ -59,11 +65,6 @@ static bool shared_memory(const struct thread *t)
 	return t->proc->n_threads > 1 || t->proc->mm->refs > 1;
 }
 
-/* emt cannot give the page the protection it needs (it is sealed, part
- * of a huge page, the process has as many mappings as the kernel allows,
- * a filter of the program's refuses emt's mprotect...): faulting again
- * would loop for ever. Give it what the program asked, stop tracking it,
- * and say so. */
 /* Whether every page of [start, end) is tracked as having asked for prot. */
 static bool asked_all_over(const struct region_map *map, uint64_t start, uint64_t end,
 			   int prot)
@@ -81,6 +82,11 @@ static bool asked_all_over(const struct region_map *map, uint64_t start, uint64_
 	return false;
 }
 
+/* emt cannot give the page the protection it needs (it is sealed, part
+ * of a huge page, the process has as many mappings as the kernel allows,
+ * a filter of the program's refuses emt's mprotect, the map has no memory
+ * left...): faulting again would loop for ever. Give it what the program
+ * asked, stop tracking it, and say so. */
 static void give_up(struct emt_monitor *mon, struct thread *t, const struct fault *f,
 		    int rc)
 {
@@ -97,22 +103,18 @@ static void give_up(struct emt_monitor *mon, struct thread *t, const struct faul
 		start = e.start;
 		end = e.end;
 	}
-	regions_remove(&t->proc->mm->map, start, end);
-	event_blind(mon, t->proc->pid, t->tid, EMT_BLIND_UNENFORCEABLE, start,
-		    end - start, sysent_native_nr(SC_MPROTECT),
-		    "emt's mprotect of this page failed (%s): it is left as the "
-		    "program asked, and what runs there later is not captured",
-		    strerror(-rc));
+	untrack(mon, t, start, end, f->attr.asked, rc);
 	thread_resume(mon, t, 0);
 }
 
 static int flip(struct emt_monitor *mon, struct thread *t,
-		const struct fault *f, int prot)
+		const struct fault *f, int prot, bool ran)
 {
 	struct mm_space *mm = t->proc->mm;
-	int rc;
+	int rc = set_page_granted(mm, f->page, prot, ran);
 
-	set_page_granted(mm, f->page, prot);
+	if (rc)
+		return rc;
 	event_flip(mon, t, f->page, EMT_PAGE_SIZE, f->attr.granted, prot);
 	/* From now on a read() into this page would fail with EFAULT. */
 	if ((f->attr.asked & PROT_WRITE) && !(prot & PROT_WRITE))
@@ -207,12 +209,9 @@ static void resume_after_flip(struct emt_monitor *mon, struct thread *t,
 static void on_exec_fault(struct emt_monitor *mon, struct thread *t,
 			  const struct fault *f)
 {
-	struct mm_space *mm = t->proc->mm;
-
-
 	/* Flip first: once the page is not writable, what is captured is
 	 * what will run. */
-	int rc = flip(mon, t, f, prot_after_exec(f->attr.asked));
+	int rc = flip(mon, t, f, prot_after_exec(f->attr.asked), true);
 
 	if (rc == -ESRCH)
 		return;
@@ -224,7 +223,6 @@ static void on_exec_fault(struct emt_monitor *mon, struct thread *t,
 	}
 	alias_after_exec(mon, t, f->page);
 	capture_exec(mon, t, &f->regs, f->page, f->addr, &f->span);
-	regions_update(&mm->map, f->page, f->page + EMT_PAGE_SIZE, bump_seq, NULL);
 	resume_after_flip(mon, t, f);
 }
 
@@ -260,8 +258,10 @@ static void smc_step(struct emt_monitor *mon, struct thread *t,
 	if (now != after)
 		emt_log(mon, EMT_LOG_ERROR, "0x%llx in %d left as the program asked",
 			(unsigned long long)f->page, t->proc->pid);
-	set_page_granted(mm, f->page, now);
-	event_flip(mon, t, f->page, EMT_PAGE_SIZE, f->attr.granted, now);
+	if (set_page_granted(mm, f->page, now, false) < 0)
+		untrack(mon, t, f->page, f->page + EMT_PAGE_SIZE, f->attr.asked, -ENOMEM);
+	else
+		event_flip(mon, t, f->page, EMT_PAGE_SIZE, f->attr.granted, now);
 	/* Written through another view: that view's next run is new code. */
 	alias_after_write(mon, t, f->page);
 	/* The write reached another protected page: handle that fault; the
@@ -287,7 +287,7 @@ static void on_write_fault(struct emt_monitor *mon, struct thread *t,
 		smc_step(mon, t, f);
 		return;
 	}
-	int rc = flip(mon, t, f, prot_after_write(f->attr.asked));
+	int rc = flip(mon, t, f, prot_after_write(f->attr.asked), false);
 
 	if (rc) {
 		if (rc != -ESRCH)
@@ -306,8 +306,10 @@ bool faults_on_tracked(const struct thread *t, const siginfo_t *si)
 
 /* A fault below a tracked stack, in pages the kernel has added to it
  * since emt armed it: they have the protection emt gave the stack, and
- * are tracked like it. */
-static void follow_growth(struct thread *t, const siginfo_t *si)
+ * are tracked like it. True when they could not be: they were given
+ * what the program asked, and the access can be retried as it is. */
+static bool follow_growth(struct emt_monitor *mon, struct thread *t,
+			  const siginfo_t *si)
 {
 	struct region_map *map = &t->proc->mm->map;
 	uint64_t addr = (uint64_t)(uintptr_t)si->si_addr;
@@ -317,14 +319,17 @@ static void follow_growth(struct thread *t, const siginfo_t *si)
 
 	if (si->si_signo != SIGSEGV || si->si_code != SEGV_ACCERR ||
 	    regions_find(map, addr))
-		return;
+		return false;
 	r = regions_next(map, addr);
 	if (!r || !(r->attr.flags & REGION_GROWSDOWN) ||
 	    procfs_maps_find(t->tid, addr, &e, NULL, 0) ||
 	    e.end < r->start || e.start > addr)
-		return;
+		return false;
 	attr = r->attr;
-	regions_set(map, e.start, r->start, &attr);
+	if (regions_set(map, e.start, r->start, &attr) == 0)
+		return false;
+	untrack(mon, t, e.start, r->start, attr.asked, -ENOMEM);
+	return true;
 }
 
 /* Whether the kernel's view of addr in t's address space allows a write. */
@@ -367,7 +372,6 @@ static bool classify(struct thread *t, const siginfo_t *si, struct fault *f)
 {
 	const struct region *r;
 
-	follow_growth(t, si);
 	f->si = *si;
 	if (!faults_on_tracked(t, si))
 		return false;
@@ -426,7 +430,11 @@ static void resync(struct emt_monitor *mon, struct thread *t,
 	}
 	g.attr.granted = (uint8_t)(e.prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
 	g.sync = true;
-	set_page_granted(t->proc->mm, f->page, g.attr.granted);
+	if (set_page_granted(t->proc->mm, f->page, g.attr.granted, false) < 0) {
+		untrack(mon, t, f->page, f->page + EMT_PAGE_SIZE, f->attr.asked, -ENOMEM);
+		thread_resume(mon, t, 0);
+		return;
+	}
 	mon->n_faults++;
 	if (is_fetch(&g) && !(g.attr.granted & PROT_EXEC) && (g.attr.asked & PROT_EXEC))
 		on_exec_fault(mon, t, &g);
@@ -442,6 +450,10 @@ static bool handle_fault(struct emt_monitor *mon, struct thread *t,
 	struct fault f = { .sync = false };
 	bool fetch;
 
+	if (follow_growth(mon, t, si)) {
+		thread_resume(mon, t, 0);
+		return true;
+	}
 	if (!classify(t, si, &f))
 		return false;
 	fetch = is_fetch(&f);

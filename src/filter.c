@@ -21,6 +21,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "filter.h"
 #include "internal.h"
 #include "stealth.h"
 
@@ -152,16 +153,22 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **out, size_t *n)
 	return rc;
 }
 
+int filter_trace_calls(scmp_filter_ctx ctx, const enum sc_op *calls, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		rc |= seccomp_rule_add(ctx, TRACE, (int)sysent_native_nr(calls[i]), 0);
+	return rc ? -EINVAL : 0;
+}
+
 /* Calls that make the kernel write into user buffers (kwrite.c). */
 static int add_read_rules(scmp_filter_ctx ctx)
 {
 	static const enum sc_op calls[] = { SC_READ, SC_PREAD64, SC_READV, SC_PREADV,
 					    SC_PREADV2, SC_RECVFROM, SC_RECVMSG };
-	int rc = 0;
 
-	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
-		rc |= seccomp_rule_add(ctx, TRACE, (int)sysent_native_nr(calls[i]), 0);
-	return rc ? -EINVAL : 0;
+	return filter_trace_calls(ctx, calls, sizeof(calls) / sizeof(calls[0]));
 }
 
 /* Calls that make the kernel write a file or /proc/PID/mem (writes.c). */
@@ -171,11 +178,8 @@ static int add_write_rules(scmp_filter_ctx ctx)
 		SC_WRITE, SC_PWRITE64, SC_WRITEV, SC_PWRITEV, SC_PWRITEV2, SC_SENDFILE,
 		SC_SPLICE, SC_COPY_FILE_RANGE, SC_FALLOCATE, SC_FTRUNCATE,
 	};
-	int rc = 0;
 
-	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
-		rc |= seccomp_rule_add(ctx, TRACE, (int)sysent_native_nr(calls[i]), 0);
-	return rc ? -EINVAL : 0;
+	return filter_trace_calls(ctx, calls, sizeof(calls) / sizeof(calls[0]));
 }
 
 /* Every mmap: under READ_IMPLIES_EXEC a readable mapping is executable. */
@@ -184,8 +188,8 @@ static int add_mmap_rules(scmp_filter_ctx ctx)
 	return seccomp_rule_add(ctx, TRACE, (int)sysent_native_nr(SC_MMAP), 0) ? -EINVAL : 0;
 }
 
-static int build(struct emt_monitor *mon, struct sock_fprog *prog,
-		 int (*rules)(scmp_filter_ctx), uint32_t badarch)
+int filter_compile(struct sock_fprog *prog, uint32_t badarch,
+		   int (*rules)(scmp_filter_ctx ctx, const void *arg), const void *arg)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	struct sock_filter *body = NULL;
@@ -198,18 +202,37 @@ static int build(struct emt_monitor *mon, struct sock_fprog *prog,
 	if (!rc)
 		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (!rc)
-		rc = rules(ctx);
+		rc = rules(ctx, arg);
 	if (!rc)
 		rc = export_bpf(ctx, &body, &n);
 	seccomp_release(ctx);
 	if (rc) {
-		emt_log(mon, EMT_LOG_WARN, "cannot build the seccomp filter: %d", rc);
 		free(body);
 		return rc;
 	}
 	prog->filter = body;
 	prog->len = (unsigned short)n;
 	return 0;
+}
+
+struct rules {
+	int (*add)(scmp_filter_ctx ctx);
+};
+
+static int add_these(scmp_filter_ctx ctx, const void *arg)
+{
+	return ((const struct rules *)arg)->add(ctx);
+}
+
+static int build(struct emt_monitor *mon, struct sock_fprog *prog,
+		 int (*add)(scmp_filter_ctx), uint32_t badarch)
+{
+	struct rules r = { add };
+	int rc = filter_compile(prog, badarch, add_these, &r);
+
+	if (rc)
+		emt_log(mon, EMT_LOG_WARN, "cannot build the seccomp filter: %d", rc);
+	return rc;
 }
 
 static int add_stealth_rules(scmp_filter_ctx ctx)

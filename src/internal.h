@@ -235,6 +235,9 @@ struct emt_monitor {
 	sigset_t child_mask;   /* the caller's mask, for the program */
 };
 
+/* testhooks.c: faults the test suite injects (EMT_TEST_FAIL_REGIONS) */
+void testhooks_from_env(void);
+
 /* log.c */
 void emt_log(struct emt_monitor *mon, enum emt_log_level level,
 	     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -635,6 +638,11 @@ void capture_exec(struct emt_monitor *mon, struct thread *t,
 		  const arch_regs *regs, uint64_t page, uint64_t fault_addr,
 		  const struct region *r);
 void capture_free(struct emt_monitor *mon);
+
+/* untrack.c: give [start, end) of t's process what it asked (asked), take
+ * it out of the map, and report it blind; err says why (-errno). */
+void untrack(struct emt_monitor *mon, struct thread *t, uint64_t start, uint64_t end,
+	     int asked, int err);
 
 /* protect.c: what emt grants for what the program asks */
 int prot_armed(int asked);

@@ -113,10 +113,12 @@ static void arm_piece(struct emt_monitor *mon, struct thread *actor,
 			    "executable pages the kernel is about to write cannot be armed");
 		return;
 	}
-	if (pc->tracked)
-		regions_update(map, pc->start, pc->end, rearmed, &ra);
-	else
-		regions_set(map, pc->start, pc->end, &fresh);
+	if ((pc->tracked ? regions_update(map, pc->start, pc->end, rearmed, &ra)
+			 : regions_set(map, pc->start, pc->end, &fresh)) < 0) {
+		/* Untracked, the pages would fault for the program. */
+		untrack(mon, actor, pc->start, pc->end, pc->asked, -ENOMEM);
+		return;
+	}
 	event_flip(mon, actor, pc->start, len, pc->now, ra.granted);
 }
 

@@ -75,12 +75,9 @@ static int write_spans(struct emt_monitor *mon, struct thread *t,
 
 static void writable_again(struct region_attr *attr, void *ctx)
 {
-	int *flipped = ctx;
-
-	if ((attr->asked & PROT_WRITE) && !(attr->granted & PROT_WRITE)) {
+	(void)ctx;
+	if ((attr->asked & PROT_WRITE) && !(attr->granted & PROT_WRITE))
 		attr->granted = (uint8_t)prot_after_write(attr->asked);
-		(*flipped)++;
-	}
 }
 
 static int unprotect_span(struct emt_monitor *mon, struct thread *t,
@@ -95,7 +92,7 @@ static int unprotect_span(struct emt_monitor *mon, struct thread *t,
 	while (at < end) {
 		const struct region *r = regions_next(map, at);
 		uint64_t start, len;
-		int prot;
+		int prot, asked;
 
 		if (!r || r->start >= EMT_PAGE_UP(end))
 			break;
@@ -104,11 +101,15 @@ static int unprotect_span(struct emt_monitor *mon, struct thread *t,
 			continue;
 		start = r->start > s->addr ? r->start : EMT_PAGE_DOWN(s->addr);
 		len = (r->end < EMT_PAGE_UP(end) ? r->end : EMT_PAGE_UP(end)) - start;
-		prot = prot_after_write(r->attr.asked);
+		asked = r->attr.asked;
+		prot = prot_after_write(asked);
 		event_flip(mon, t, start, len, r->attr.granted, prot);
 		if (inject_mprotect(mon, t, start, len, prot) == -ESRCH)
 			return -ESRCH;
-		regions_update(map, start, start + len, writable_again, &flipped);
+		/* A call was injected: the program's must be made again. */
+		flipped++;
+		if (regions_update(map, start, start + len, writable_again, NULL) < 0)
+			untrack(mon, t, start, start + len, asked, -ENOMEM);
 	}
 	return flipped;
 }

@@ -79,18 +79,29 @@ static void arm_call(struct pending_call *c, enum emt_origin origin)
 	c->report = true;
 }
 
+/* The call's arguments with the protection it really asks for. */
+static void asked_args(const struct pending_call *c, uint64_t a[6])
+{
+	memcpy(a, c->sc.args, 6 * sizeof(a[0]));
+	a[2] = (uint64_t)c->asked;
+}
+
+/* Armed if the call makes memory W+X (origin says how), granted either way. */
+static void arm_and_grant(struct thread *t, struct pending_call *c,
+			  enum emt_origin origin)
+{
+	if (origin != EMT_ORIGIN_NONE)
+		arm_call(c, origin);
+	grant(t, c);
+}
+
 static bool mmap_entry(struct emt_monitor *mon, struct thread *t,
 		       struct pending_call *c)
 {
 	uint64_t a[6];
-	enum emt_origin origin;
 
-	memcpy(a, c->sc.args, sizeof(a));
-	a[2] = (uint64_t)c->asked;
-	origin = origin_of_map(mon, t, a);
-	if (origin != EMT_ORIGIN_NONE)
-		arm_call(c, origin);
-	grant(t, c);
+	asked_args(c, a);
+	arm_and_grant(t, c, origin_of_map(mon, t, a));
 	/* Every file view that runs code or may write a file's pages is
 	 * recorded (views.c). */
 	if (!(a[3] & MAP_ANONYMOUS) && ((c->asked & PROT_EXEC) || (a[3] & MAP_SHARED)))
@@ -105,14 +116,9 @@ static bool mprotect_entry(struct emt_monitor *mon, struct thread *t,
 			   struct pending_call *c)
 {
 	uint64_t a[6];
-	enum emt_origin origin;
 
-	memcpy(a, c->sc.args, sizeof(a));
-	a[2] = (uint64_t)c->asked;
-	origin = origin_of_protect(mon, a);
-	if (origin != EMT_ORIGIN_NONE)
-		arm_call(c, origin);
-	grant(t, c);
+	asked_args(c, a);
+	arm_and_grant(t, c, origin_of_protect(mon, a));
 	c->report |= overlaps(t->proc->mm, a[0], a[1]) || (c->asked & PROT_EXEC);
 	return c->report || t->proc->mm->n_views > 0;
 }
@@ -229,28 +235,39 @@ static void set_asked(struct region_attr *attr, void *ctx)
 
 /* mprotect: pages already tracked keep their capture count; new ones
  * start at zero. */
-static void track_range(struct region_map *map, uint64_t start, uint64_t end,
-			const struct pending_call *c)
+static int track_range(struct region_map *map, uint64_t start, uint64_t end,
+		       const struct pending_call *c)
 {
 	struct region_attr fresh = { .asked = (uint8_t)c->asked,
 				     .granted = (uint8_t)c->granted,
 				     .origin = c->origin,
 				     .flags = c->sc.args[2] & PROT_GROWSDOWN ? REGION_GROWSDOWN : 0 };
 	uint64_t at = start;
+	int rc = regions_update(map, start, end, set_asked, (void *)c);
 
-	regions_update(map, start, end, set_asked, (void *)c);
-	while (at < end) {
+	while (!rc && at < end) {
 		/* Copied: a region pointer dies with the next change. */
 		const struct region *r = regions_next(map, at);
 		uint64_t next = r ? r->start : end, next_end = r ? r->end : end;
 		uint64_t gap_end = next < end ? next : end;
 
 		if (gap_end > at && c->granted != c->asked)
-			regions_set(map, at, gap_end, &fresh);
+			rc = regions_set(map, at, gap_end, &fresh);
 		if (!r || next >= end)
 			break;
 		at = next_end;
 	}
+	return rc;
+}
+
+/* The map could not take pages emt stripped: the kernel has them without
+ * a right the program asked, and emt would not know them when they fault.
+ * The call's event says what they have then. */
+static void untracked(struct emt_monitor *mon, struct thread *t, uint64_t start,
+		      uint64_t end, struct pending_call *c)
+{
+	untrack(mon, t, start, end, c->asked, -ENOMEM);
+	c->granted = c->asked;
 }
 
 /* Whether another thread or process could have changed what an fd names
@@ -314,8 +331,8 @@ static void commit_mmap(struct emt_monitor *mon, struct thread *t,
 	/* A new mapping replaces whatever was there (MAP_FIXED). */
 	regions_remove(&mm->map, addr, end);
 	views_unmap(mm, addr, end);
-	if (c->granted != c->asked)
-		regions_set(&mm->map, addr, end, &attr);
+	if (c->granted != c->asked && regions_set(&mm->map, addr, end, &attr) < 0)
+		untracked(mon, t, addr, end, c);
 	if (has_view)
 		views_add(mm, &v);
 	/* Code a traced process could write through a file: writes to it
@@ -327,7 +344,7 @@ static void commit_mmap(struct emt_monitor *mon, struct thread *t,
 /* The heap shrank, or grew; under READ_IMPLIES_EXEC the kernel would
  * have made the new pages executable (VM_DATA_DEFAULT_FLAGS): they are
  * W+X the program never asked for in a call, and armed. */
-static void commit_brk(struct thread *t, uint64_t brk)
+static void commit_brk(struct emt_monitor *mon, struct thread *t, uint64_t brk)
 {
 	struct mm_space *mm = t->proc->mm;
 	struct region_attr attr = { .asked = PROT_READ | PROT_WRITE | PROT_EXEC,
@@ -336,9 +353,41 @@ static void commit_brk(struct thread *t, uint64_t brk)
 
 	if (mm->brk && brk < mm->brk)
 		regions_remove(&mm->map, brk, mm->brk);
-	if (mm->brk && brk > mm->brk && t->read_implies_exec)
-		regions_set(&mm->map, mm->brk, brk, &attr);
+	if (mm->brk && brk > mm->brk && t->read_implies_exec &&
+	    regions_set(&mm->map, mm->brk, brk, &attr) < 0)
+		untrack(mon, t, mm->brk, brk, attr.asked, -ENOMEM);
 	mm->brk = brk;
+}
+
+/*
+ * The map could not follow an mremap: the tracked pages moved to new with
+ * the protection emt gave them (and a grown tail with that of the last
+ * one), unknown to the map there. The map still has them at old.
+ */
+static void move_failed(struct emt_monitor *mon, struct thread *t, uint64_t old,
+			uint64_t old_len, uint64_t new, uint64_t new_len)
+{
+	struct region_map *map = &t->proc->mm->map;
+	uint64_t moved = old_len < new_len ? old_len : new_len, at = old;
+	const struct region *last = old_len ? regions_find(map, old + old_len - 1) : NULL;
+	int last_asked = last ? last->attr.asked : -1;
+
+	while (at < old + moved) {
+		const struct region *r = regions_next(map, at);
+		uint64_t s, e;
+		int asked;
+
+		if (!r || r->start >= old + moved)
+			break;
+		s = r->start > old ? r->start : old;
+		e = r->end < old + moved ? r->end : old + moved;
+		asked = r->attr.asked;
+		at = r->end;
+		/* r dies here: the map changes. */
+		untrack(mon, t, s - old + new, e - old + new, asked, -ENOMEM);
+	}
+	if (new_len > old_len && last_asked >= 0)
+		untrack(mon, t, new + old_len, new + new_len, last_asked, -ENOMEM);
 }
 
 /* Where an mprotect really starts: with PROT_GROWSDOWN the kernel
@@ -368,7 +417,9 @@ static void commit_success(struct emt_monitor *mon, struct thread *t,
 		break;
 	case SC_MPROTECT:
 	case SC_PKEY_MPROTECT:
-		track_range(&mm->map, grows_from(t, c), end, c);
+		if (track_range(&mm->map, grows_from(t, c), end, c) < 0 &&
+		    c->granted != c->asked)
+			untracked(mon, t, grows_from(t, c), end, c);
 		views_protect(mm, a[0], end, c->asked);
 		break;
 	case SC_MUNMAP:
@@ -378,8 +429,12 @@ static void commit_success(struct emt_monitor *mon, struct thread *t,
 	case SC_MREMAP:
 		views_move(mm, a[0], EMT_PAGE_UP(a[1]), ret, EMT_PAGE_UP(a[2]),
 			   a[3] & MREMAP_DONTUNMAP);
-		regions_move(&mm->map, a[0], EMT_PAGE_UP(a[1]), ret,
-			     EMT_PAGE_UP(a[2]), a[3] & MREMAP_DONTUNMAP);
+		if (regions_move(&mm->map, a[0], EMT_PAGE_UP(a[1]), ret,
+				 EMT_PAGE_UP(a[2]), a[3] & MREMAP_DONTUNMAP) < 0) {
+			move_failed(mon, t, a[0], EMT_PAGE_UP(a[1]), ret, EMT_PAGE_UP(a[2]));
+			if (!(a[3] & MREMAP_DONTUNMAP))
+				regions_remove(&mm->map, a[0], end);
+		}
 		break;
 	default:
 		break;
@@ -392,7 +447,7 @@ void memcalls_exit(struct emt_monitor *mon, struct thread *t,
 	(void)mon;
 	/* brk "fails" by returning the old break, which is still news. */
 	if (c->op == SC_BRK)
-		commit_brk(t, (uint64_t)ret);
+		commit_brk(mon, t, (uint64_t)ret);
 	else if (c->op == SC_SHMAT || c->op == SC_SHMDT)
 		shm_exit(mon, t, c, ret, failed);
 	else if (!failed)

@@ -254,6 +254,7 @@ static void *tracer_main(void *arg)
 	int rc;
 
 	mon->can_suspend_seccomp = may_suspend_seccomp();
+	testhooks_from_env();
 	mon->tracer_tid = (pid_t)syscall(SYS_gettid);
 	rc = waker_start(mon);
 	if (!rc)

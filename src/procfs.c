@@ -90,14 +90,21 @@ int procfs_maps_find(pid_t pid, uint64_t addr, struct maps_entry *e,
 	return rc;
 }
 
-uint64_t procfs_auxv(pid_t pid, uint64_t type)
+int procfs_open(pid_t pid, const char *name)
 {
-	uint64_t pair[2], value = 0;
 	char path[64];
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/auxv", pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+uint64_t procfs_auxv(pid_t pid, uint64_t type)
+{
+	uint64_t pair[2], value = 0;
+	int fd = procfs_open(pid, "auxv");
+
 	if (fd < 0)
 		return 0;
 	while (read(fd, pair, sizeof(pair)) == sizeof(pair) && pair[0] != 0) {
@@ -136,12 +143,10 @@ long procfs_status_field(pid_t pid, const char *name)
 /* The fields of /proc/PID/stat from the state on (field 3), in buf. */
 static const char *stat_fields(pid_t pid, char *buf, size_t size)
 {
-	char path[64], *close_paren;
+	char *close_paren;
 	ssize_t n;
-	int fd;
+	int fd = procfs_open(pid, "stat");
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
 	n = read(fd, buf, size - 1);
@@ -198,11 +203,8 @@ uint64_t procfs_start_ns(pid_t pid)
 uint64_t procfs_present_bytes(pid_t pid, uint64_t start, uint64_t len)
 {
 	uint64_t page = start & ~4095ull, end = start + len, entry, done = 0;
-	char path[64];
-	int fd;
+	int fd = procfs_open(pid, "pagemap");
 
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	for (; page < end; page += 4096) {

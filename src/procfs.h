@@ -43,6 +43,9 @@ int procfs_maps_find(pid_t pid, uint64_t addr, struct maps_entry *e,
 		     char *path, size_t path_size);
 
 /* The value of AT_* type in the process's auxiliary vector, 0 if absent. */
+/* /proc/PID/NAME opened read-only: an fd, or -errno. */
+int procfs_open(pid_t pid, const char *name);
+
 uint64_t procfs_auxv(pid_t pid, uint64_t type);
 
 /* The first number after "Name:" in /proc/PID/status (Tgid, PPid,

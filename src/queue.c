@@ -49,8 +49,15 @@ static size_t overflow_len(const struct event_queue *q)
 	return q->n_overflow - q->overflow_head;
 }
 
+/* Events held beyond the ring once stopping (EMT_STOP_WAIT keeps tracing
+ * until the program ends): at most this many, about 1 GiB of pages at
+ * worst; later ones are counted as dropped. */
+#define OVERFLOW_MAX (256u * 1024)
+
 static int overflow_push(struct event_queue *q, struct emt_event *ev)
 {
+	if (overflow_len(q) >= OVERFLOW_MAX)
+		return -ENOBUFS;
 	if (q->n_overflow == q->cap_overflow) {
 		size_t cap = q->cap_overflow ? q->cap_overflow * 2 : 64;
 		struct emt_event **v = realloc(q->overflow, cap * sizeof(*v));

@@ -237,6 +237,11 @@ static struct region_node *join(struct region_node *a, struct region_node *b)
 }
 
 /* One change of [s, e), as described at the top of this file. */
+/* Windows up to this size live in the edit itself: most edits touch a
+ * region or two, and then removing a whole region allocates nothing (so it
+ * works when memory has run out, see untrack.c). */
+#define EDIT_SMALL 16
+
 struct edit {
 	uint64_t s, e;
 	uint64_t lo_key, hi_key;  /* the window: regions starting in between */
@@ -246,6 +251,7 @@ struct edit {
 	size_t nout;
 	struct region_node *pool; /* allocated in step 2, linked by kid[1] */
 	uint64_t *rng;
+	struct region small[EDIT_SMALL];
 };
 
 /* Release what the edit still holds: scratch space, unused nodes. */
@@ -257,7 +263,8 @@ static void edit_end(struct edit *ed)
 		ed->pool = n->kid[1];
 		free(n);
 	}
-	free(ed->win);
+	if (ed->win != ed->small)
+		free(ed->win);
 }
 
 static struct region_node *pool_take(struct edit *ed)
@@ -332,7 +339,8 @@ static int edit_begin(struct edit *ed, const struct region_node *t,
 	collect(t, lo, hi, NULL, &n);
 	if (n > (SIZE_MAX - nins - 2) / 2)
 		return -ENOMEM;
-	ed->win = alloc_regions(2 * n + nins + 2);
+	ed->win = 2 * n + nins + 2 <= EDIT_SMALL ? ed->small
+						 : alloc_regions(2 * n + nins + 2);
 	if (!ed->win)
 		return -ENOMEM;
 	collect(t, lo, hi, ed->win, &ed->nwin);

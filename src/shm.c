@@ -8,6 +8,7 @@
  * attached by a process emt does not trace can be changed by it unseen:
  * that is reported.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -123,8 +124,10 @@ static void shmat_exit(struct emt_monitor *mon, struct thread *t,
 	v.shared = true;
 	/* SHM_REMAP replaced whatever was there. */
 	regions_remove(&mm->map, v.start, v.end);
-	if (c->granted != c->asked)
-		regions_set(&mm->map, v.start, v.end, &attr);
+	if (c->granted != c->asked && regions_set(&mm->map, v.start, v.end, &attr) < 0) {
+		untrack(mon, t, v.start, v.end, c->asked, -ENOMEM);
+		c->granted = c->asked;
+	}
 	views_add(mm, &v);
 	check_outside(mon, t, c, &v);
 }

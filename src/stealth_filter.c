@@ -11,12 +11,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
-#include <stdlib.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
-#include <unistd.h>
 
+#include "filter.h"
 #include "stealth.h"
 
 #define TRACE SCMP_ACT_TRACE(0)
@@ -34,17 +32,17 @@ int stealth_filter_rules(scmp_filter_ctx ctx)
 
 	/* Any open may name a status file (a path, a symlink, /dev/fd/N):
 	 * which one it opened is only known from the fd at its exit. */
-	for (size_t i = 0; i < sizeof(opens) / sizeof(opens[0]); i++)
-		rc |= seccomp_rule_add(ctx, TRACE, (int)sysent_native_nr(opens[i]), 0);
+	rc |= filter_trace_calls(ctx, opens, sizeof(opens) / sizeof(opens[0]));
 	for (size_t i = 0; i < sizeof(prctls) / sizeof(prctls[0]); i++)
 		rc |= seccomp_rule_add(ctx, TRACE, (int)sysent_native_nr(SC_PRCTL), 1,
 				       SCMP_A0(SCMP_CMP_MASKED_EQ, LOW32, prctls[i]));
 	return rc ? -EINVAL : 0;
 }
 
-/* The read-family calls and dups of fd (of every fd when fd < 0). */
-static int fd_rules(scmp_filter_ctx ctx, int fd)
+/* The read-family calls and dups of *(int *)arg (of every fd when < 0). */
+static int fd_rules(scmp_filter_ctx ctx, const void *arg)
 {
+	int fd = *(const int *)arg;
 	static const enum sc_op by_fd[] = { SC_READ, SC_PREAD64, SC_READV, SC_PREADV,
 					    SC_PREADV2, SC_DUP, SC_DUP2, SC_DUP3 };
 	static const int dups[] = { F_DUPFD, F_DUPFD_CLOEXEC };
@@ -65,44 +63,10 @@ static int fd_rules(scmp_filter_ctx ctx, int fd)
 	return rc ? -EINVAL : 0;
 }
 
-/* The filter's program, exported through a memfd as filter.c does. */
-static int export_prog(scmp_filter_ctx ctx, struct sock_fprog *prog)
-{
-	int fd = memfd_create("emt-filter", MFD_CLOEXEC);
-	off_t size;
-	int rc = -EIO;
-
-	if (fd < 0)
-		return -errno;
-	if (seccomp_export_bpf(ctx, fd) == 0 && (size = lseek(fd, 0, SEEK_END)) > 0) {
-		prog->filter = malloc((size_t)size);
-		prog->len = (unsigned short)((size_t)size / sizeof(struct sock_filter));
-		if (!prog->filter)
-			rc = -ENOMEM;
-		else if (pread(fd, prog->filter, (size_t)size, 0) == size)
-			rc = 0;
-	}
-	close(fd);
-	return rc;
-}
-
 static int fd_filter(int fd, struct sock_fprog *prog)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	int rc;
-
-	if (!ctx)
-		return -ENOMEM;
 	/* Calls of another ABI reach emt through the launch filter. */
-	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
-	if (!rc)
-		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	if (!rc)
-		rc = fd_rules(ctx, fd);
-	if (!rc)
-		rc = export_prog(ctx, prog);
-	seccomp_release(ctx);
-	return rc;
+	return filter_compile(prog, SCMP_ACT_ALLOW, fd_rules, &fd);
 }
 
 static bool has_bit(const uint64_t *bits, int fd)

@@ -32,7 +32,8 @@
 #define TMP_NAME_BUF 24
 
 /* Digests this run has stored, so that a capture seen again costs no
- * syscall; what was on disk before is not trusted. Open addressing; a digest is its own well mixed hash. */
+ * syscall; what was on disk before is not trusted. Open addressing; a
+ * digest is its own well mixed hash. */
 struct digest_set {
 	uint8_t (*slot)[DIGEST];
 	bool *used;

@@ -135,33 +135,32 @@ bool signals_is_job_stop(int sig)
 	return is_job_stop(sig);
 }
 
-void signals_stop_self(int sig)
+/* Take sig as its default disposition would. */
+static void raise_default(int sig)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t set;
 
-	/* What the default disposition would have done: stop emt with that
-	 * signal, so a shell reports it as such; then handle it again. */
 	sigemptyset(&dfl.sa_mask);
 	sigaction(sig, &dfl, NULL);
 	sigemptyset(&set);
 	sigaddset(&set, sig);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	raise(sig);
+}
+
+void signals_stop_self(int sig)
+{
+	/* What the default disposition would have done: stop emt with that
+	 * signal, so a shell reports it as such; then handle it again. */
+	raise_default(sig);
 	handle(sig);
 }
 
 void signals_die_by(int sig)
 {
 	struct rlimit no_core = { 0, 0 };
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigset_t set;
 
 	setrlimit(RLIMIT_CORE, &no_core);
-	sigemptyset(&dfl.sa_mask);
-	sigaction(sig, &dfl, NULL);
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	raise(sig);
+	raise_default(sig);
 }

@@ -184,7 +184,10 @@ struct emt_options {
 enum emt_stop_mode {
 	EMT_STOP_DETACH = 0, /* attach mode: restore protections, detach */
 	EMT_STOP_KILL = 1,   /* SIGKILL every traced process */
-	EMT_STOP_WAIT = 2,   /* keep tracing until every traced process exits */
+	EMT_STOP_WAIT = 2,   /* keep tracing until every traced process exits;
+				exec and blind events are kept for the result,
+				up to 262144 beyond the queue (then counted in
+				n_dropped) */
 };
 
 struct emt_result {

@@ -211,12 +211,7 @@ t_waker_attach() {
 	kill -INT "$epid"
 	wait_child "$epid" 5 || fail "emt did not detach within 5s of SIGINT"
 	[ "$WAIT_RC" = 0 ] || { show "emt stderr" emt.err; fail "emt exited $WAIT_RC after SIGINT, not 0"; }
-	case $(proc_state "$vpid") in
-	"" | Z) show "victim stderr" victim.err; fail "the program did not survive the detach" ;;
-	t | T) fail "the program is left stopped" ;;
-	esac
-	kill -USR1 "$vpid"
-	wait_child "$vpid" 10 || fail "the program did not finish after SIGUSR1"
+	finish_after_detach
 	vpid=
 	[ "$WAIT_RC" = 0 ] && [ "$(cat victim.out)" = "waker done" ] || {
 		show "victim stderr" victim.err

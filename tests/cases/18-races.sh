@@ -48,10 +48,7 @@ wait_gone() {
 		fi
 		sleep 0.05
 	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	WAIT_RC=124
-	return 1
+	timed_out "$1"
 }
 
 # start_victim NAME ARGS... — starts a victim in the background, its

@@ -20,12 +20,7 @@ attach_case() {
 	kill -"$sig" "$epid"
 	wait_child "$epid" 10 || fail "emt did not exit within 10s of SIG$sig"
 	[ "$WAIT_RC" = 0 ] || { show "emt stderr" emt.err; fail "emt exited $WAIT_RC after SIG$sig, not 0"; }
-	case $(proc_state "$vpid") in
-	"" | Z) show "victim stderr" victim.err; fail "the program did not survive the detach" ;;
-	t | T) fail "the program is left stopped" ;;
-	esac
-	kill -USR1 "$vpid"
-	wait_child "$vpid" 10 || fail "the program did not finish after SIGUSR1"
+	finish_after_detach
 	[ "$WAIT_RC" = 0 ] || {
 		show "victim stdout" victim.out
 		show "victim stderr" victim.err

@@ -225,7 +225,9 @@ def check_exec(ev, outdir):
     return ok
 
 
-def check_syscall(ev):
+def check_syscall(ev, excused):
+    """excused: pages left emt's watch (--blind-excuses), so a call may
+    have been given what it asked."""
     n = ev["_line"]
     args = ev.get("args")
     if not isinstance(ev.get("name"), str):
@@ -241,7 +243,7 @@ def check_syscall(ev):
         problem(f"line {n}: syscall ret {ev.get('ret')!r} is not a string")
         return False
     granted = prot_set(ev.get("granted"))
-    if {"PROT_WRITE", "PROT_EXEC"} <= granted:
+    if {"PROT_WRITE", "PROT_EXEC"} <= granted and not excused:
         problem(f"line {n}: {ev['name']} granted W+X: {ev['granted']}")
     return True
 
@@ -284,12 +286,41 @@ def check_blinds(facts, blinds, opts):
                     f"{e.get('addr')} {e.get('what')}")
 
 
-def check_page(key, evs, facts, opts):
+def pages_let_go(blinds):
+    """Whether a blind event says pages left emt's watch: the page of any
+    key may be one of them, moved since (mremap), or another view of one
+    in another process."""
+    return any(e.get("route") == "unenforceable" for e in blinds)
+
+
+def check_excused_page(where, evs, codes, open_ended):
+    """A page that may have left emt's watch for a while: what it captured
+    is what ran, in the order it ran, but some runs may be missing.
+    open_ended: runs beyond the announced ones are allowed."""
+    at = 0
+    for ev in evs:
+        shas = [f.f["sha256"] for f in codes[at:]]
+        if ev.get("sha256") not in shas and open_ended:
+            continue
+        if ev.get("sha256") not in shas:
+            problem(f"{where}: capture (seq {ev.get('seq')}, line {ev['_line']}) "
+                    f"is none of the announced runs left")
+            return
+        at += shas.index(ev["sha256"]) + 1
+
+
+def check_page(key, evs, facts, opts, excused=False):
+    """excused: pages of the process left emt's watch, as a blind event
+    says (check_excused_page)."""
     pid, addr = key
     where = f"pid {pid} page {addr:#x}"
     codes = [f for f in facts if f.kind == "code"]
+    if excused:
+        check_excused_page(where, evs, codes, any(
+            f.kind == "execs" and f.f["n"].endswith("+") for f in facts))
+        return
     for f in facts:
-        if f.kind != "execs":
+        if f.kind != "execs" or excused:
             continue
         want = f.f["n"]
         if want.endswith("+"):
@@ -439,6 +470,9 @@ def main():
                     help="do not compare origins (attach mode)")
     ap.add_argument("--any-blind", action="store_true",
                     help="blind events beyond the announced ones are allowed")
+    ap.add_argument("--blind-excuses", action="store_true",
+                    help="once pages are reported unenforceable, any page may "
+                    "miss runs")
     opts = ap.parse_args()
 
     facts = read_facts(opts.announce)
@@ -446,11 +480,12 @@ def main():
         return report()
     events = [e for e in load_events(opts.outdir) if check_common(e)]
     execs = [e for e in events if e["event"] == "exec" and check_exec(e, opts.outdir)]
-    for e in events:
-        if e["event"] == "syscall":
-            check_syscall(e)
     blinds = [e for e in events if e["event"] == "blind" and check_blind_event(e)]
     check_blinds(facts, blinds, opts)
+    excused = opts.blind_excuses and pages_let_go(blinds)
+    for e in events:
+        if e["event"] == "syscall":
+            check_syscall(e, excused)
 
     by_page = {}
     for e in execs:
@@ -468,10 +503,12 @@ def main():
     else:
         for key, fs in page_facts.items():
             if key[0] not in unfollowed:
-                check_page(key, by_page.get(key, []), fs, opts)
+                check_page(key, by_page.get(key, []), fs, opts, excused)
         if not opts.attached:
             for f in facts:
-                if f.kind == "wx" and f.pid() not in unfollowed:
+                if f.kind != "wx" or f.pid() in unfollowed:
+                    continue
+                if not excused:
                     check_wx(f, events)
     if opts.only_announced:
         for key, evs in by_page.items():

@@ -85,11 +85,14 @@ run_emt() {
 # run_emt_watched [EMT OPTIONS] -- PROG ARGS... — run_emt, with emt's peak
 # resident size (VmHWM, in kB) polled while it runs and left in emt.hwm.
 # The peak only grows, so the last reading before emt exits is close to its
-# true peak.
+# true peak. Under ASan, freed blocks wait in a quarantine (256 MiB by
+# default) and would count as emt's: it is kept small here so that the
+# peak measures what emt holds.
 run_emt_watched() {
 	local pid i hwm peak=0 state
 	rm -rf "$TDIR/out" emt.ann
-	EMT_ANNOUNCE=$TDIR/emt.ann "$EMT" -q -o "$TDIR/out" "$@" >emt.out 2>emt.err </dev/null &
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8" \
+		EMT_ANNOUNCE=$TDIR/emt.ann "$EMT" -q -o "$TDIR/out" "$@" >emt.out 2>emt.err </dev/null &
 	pid=$!
 	for ((i = 0; i < RUN_LIMIT * 50; i++)); do
 		hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$pid/status" 2>/dev/null)
@@ -148,6 +151,23 @@ check_events() {
 	[ -z "$report" ] || echo "$report"
 }
 
+# native_reference VICTIM ARGS... — the native run of a victim, which must
+# work (or die as it means to).
+native_reference() {
+	local v=$1
+	shift
+	need_emt
+	need_victim "$v"
+	run_native "$VICTIMS/$v" "$@"
+	case $(cat native.rc) in
+	0 | 7 | 137 | 139) ;;
+	*)
+		show "native stderr" native.err
+		fail "$v fails natively (exit $(cat native.rc)): the victim is broken"
+		;;
+	esac
+}
+
 # The whole comparison for a victim: run natively, run under emt, compare,
 # check the events. Usage: victim_case [-e EMT_OPT]... [-c CHECK_OPT]...
 # [-m KB] VICTIM ARGS... With -m, emt's peak resident size must stay
@@ -164,16 +184,7 @@ victim_case() {
 	done
 	v=$1
 	shift
-	need_emt
-	need_victim "$v"
-	run_native "$VICTIMS/$v" "$@"
-	case $(cat native.rc) in
-	0 | 7 | 137 | 139) ;;
-	*)
-		show "native stderr" native.err
-		fail "$v fails natively (exit $(cat native.rc)): the victim is broken"
-		;;
-	esac
+	native_reference "$v" "$@"
 	if [ -n "$hwm_limit" ]; then
 		run_emt_watched "${emt_opts[@]}" -- "$VICTIMS/$v" "$@"
 		check_hwm "$hwm_limit"
@@ -202,9 +213,7 @@ attach_victim_case() {
 	done
 	v=$1
 	shift
-	need_emt
-	need_victim "$v"
-	run_native "$VICTIMS/$v" "$@"
+	native_reference "$v" "$@"
 	rm -rf out emt.ann
 	EMT_VICTIM_WAIT=1 EMT_ANNOUNCE=$TDIR/emt.ann "$VICTIMS/$v" "$@" \
 		>emt.out 2>emt.err </dev/null &
@@ -257,10 +266,27 @@ wait_child() {
 		fi
 		sleep 0.05
 	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	timed_out "$pid"
+}
+
+# timed_out PID — a child that did not end in time: killed and reaped,
+# WAIT_RC 124, returns 1.
+timed_out() {
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
 	WAIT_RC=124
 	return 1
+}
+
+# finish_after_detach — the victim ($vpid) survived emt's detach and is not
+# left stopped; SIGUSR1 lets it finish, its exit status in WAIT_RC.
+finish_after_detach() {
+	case $(proc_state "$vpid") in
+	"" | Z) show "victim stderr" victim.err; fail "the program did not survive the detach" ;;
+	t | T) fail "the program is left stopped" ;;
+	esac
+	kill -USR1 "$vpid"
+	wait_child "$vpid" 10 || fail "the program did not finish after SIGUSR1"
 }
 
 # fact KIND FIELD FILE — FIELD of the first KIND line of an announcement.

@@ -32,22 +32,12 @@ static void on_usr1(int sig)
 	got_usr1 = 1;
 }
 
-static int run_once(uint8_t *page, uint32_t v)
-{
-	/* Few distinct contents, so that emt stores few distinct captures
-	 * however many runs it sees. */
-	uint8_t *fn = page + (v % 16) * 64;
-
-	emit_ret_imm(fn, v % 64);
-	return call_code(fn) == (int)(v % 64) ? 0 : -1;
-}
-
 static void *busy(void *arg)
 {
 	uint8_t *page = arg;
 
 	for (uint32_t v = 1; !atomic_load_explicit(&stop, memory_order_relaxed); v++)
-		if (run_once(page, v))
+		if (run_slot(page, v))
 			atomic_fetch_add(&errors, 1);
 	return NULL;
 }
@@ -90,7 +80,7 @@ int main(int argc, char **argv)
 			printf("page %d is not rwx in /proc/self/maps\n", i);
 			bad = 1;
 		}
-		if (run_once(pages[i], 0xfeed))
+		if (run_slot(pages[i], 0xfeed))
 			bad = 1;
 	}
 	if (atomic_load(&errors)) {

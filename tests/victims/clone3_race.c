@@ -57,16 +57,6 @@ static void on_usr1(int sig)
 	go = 1;
 }
 
-static void wait_for_go(void)
-{
-	sigset_t none;
-
-	sigemptyset(&none);
-	announce_ready();
-	while (!go)
-		sigsuspend(&none);
-}
-
 static void flipper_write(uint64_t flags)
 {
 	*(volatile uint64_t *)&args.flags = flags | CLONE_CHILD_CLEARTID;
@@ -219,7 +209,7 @@ int main(int argc, char **argv)
 	announce_start();
 	pool = map_rwx((size_t)(rounds + 1) * VICTIM_PAGE);
 	if (waits)
-		wait_for_go();
+		announce_ready_wait(&go);
 	size_checks(rounds);
 	flipper_write(0);
 	if (pthread_create(&th, NULL, flipper, NULL))

@@ -67,16 +67,6 @@ static void child(void)
 	}
 }
 
-static void wait_for_go(void)
-{
-	sigset_t none;
-
-	sigemptyset(&none);
-	announce_ready();
-	while (!go)
-		sigsuspend(&none);
-}
-
 int main(int argc, char **argv)
 {
 	int rounds = 50, ran = 0, i = 1, status;
@@ -87,7 +77,7 @@ int main(int argc, char **argv)
 	on_signal_call(SIGUSR1, on_usr1);
 	announce_start();
 	if (argc > i && strcmp(argv[i], "-w") == 0 && ++i)
-		wait_for_go();
+		announce_ready_wait(&go);
 	if (argc > i)
 		rounds = atoi(argv[i]);
 	for (int r = 0; r < rounds; r++) {

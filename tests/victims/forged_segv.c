@@ -79,16 +79,6 @@ static void forge_at_sigreturn(uint8_t *page, int i)
 	raise(SIGUSR2);
 }
 
-static void wait_for_go(void)
-{
-	sigset_t none;
-
-	sigemptyset(&none);
-	announce_ready();
-	while (!go)
-		sigsuspend(&none);
-}
-
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO };
@@ -103,7 +93,7 @@ int main(int argc, char **argv)
 	written = map_rwx(VICTIM_PAGE);
 	ran = map_rwx(VICTIM_PAGE);
 	if (argc > 1 && strcmp(argv[1], "-w") == 0)
-		wait_for_go();
+		announce_ready_wait(&go);
 
 	emit_ret_imm(written, 7);
 	run_ret_imm(ran, 1, 0, NULL);

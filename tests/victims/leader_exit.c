@@ -42,14 +42,6 @@ static void on_usr2(int sig)
 	got_usr2 = 1;
 }
 
-static int run_once(uint8_t *page, uint32_t v)
-{
-	uint8_t *fn = page + (v % 16) * 64;
-
-	emit_ret_imm(fn, v % 64);
-	return call_code(fn) == (int)(v % 64) ? 0 : -1;
-}
-
 static double since(const struct timespec *t0)
 {
 	struct timespec t;
@@ -89,7 +81,7 @@ static void *finisher(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (uint32_t v = 1; !got_usr1 && since(&t0) < limit; v++)
-		if (run_once(pages[0], v))
+		if (run_slot(pages[0], v))
 			atomic_fetch_add(&errors, 1);
 	atomic_store(&stop, 1);
 	for (int i = 1; i < n_threads; i++)
@@ -99,7 +91,7 @@ static void *finisher(void *arg)
 			printf("page %d is not rwx in /proc/self/maps\n", i);
 			bad = 1;
 		}
-		if (run_once(pages[i], 0xfeed))
+		if (run_slot(pages[i], 0xfeed))
 			bad = 1;
 	}
 	if (atomic_load(&errors)) {
@@ -115,7 +107,7 @@ static void *busy(void *arg)
 	uint8_t *page = arg;
 
 	for (uint32_t v = 1; !atomic_load_explicit(&stop, memory_order_relaxed); v++)
-		if (run_once(page, v))
+		if (run_slot(page, v))
 			atomic_fetch_add(&errors, 1);
 	return NULL;
 }

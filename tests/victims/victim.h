@@ -387,6 +387,17 @@ static inline long call_syscall_code(void *code, long nr, long a0, long a1, long
 	return ret;
 }
 
+/* Writes a function returning v % 64 into slot v % 16 of page and runs
+ * it: 0 when it returned that. Few distinct contents, so that emt stores
+ * few distinct captures however many runs it sees. */
+static inline int run_slot(uint8_t *page, uint32_t v)
+{
+	uint8_t *fn = page + (v % 16) * 64;
+
+	emit_ret_imm(fn, v % 64);
+	return call_code(fn) == (int)(v % 64) ? 0 : -1;
+}
+
 /* Emits `mov eax, imm; ret` at p, announces the page, runs it and checks
  * the result. */
 static inline void run_ret_imm(void *p, uint32_t imm, unsigned long seq, const char *origin)
@@ -449,6 +460,17 @@ static inline void on_signal_call(int sig, void (*handler)(int))
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(sig, &sa, NULL) < 0)
 		victim_die("sigaction");
+}
+
+/* Says "ready", then sleeps until a signal handler sets *go. */
+static inline void announce_ready_wait(volatile sig_atomic_t *go)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	announce_ready();
+	while (!*go)
+		sigsuspend(&none);
 }
 
 #endif
