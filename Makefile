@@ -22,7 +22,7 @@ LIB_LIBS := $(shell $(PKG_CONFIG) --libs libseccomp libcrypto) -lpthread
 CLI_LIBS := $(shell $(PKG_CONFIG) --libs capstone)
 CLI_CFLAGS := $(shell $(PKG_CONFIG) --cflags capstone)
 
-LIB_SRC := $(wildcard src/*.c src/arch/x86_64/*.c)
+LIB_SRC := $(wildcard src/*.c src/*/*.c src/arch/x86_64/*.c)
 LIB_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(LIB_SRC))
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(TOOL_SRC))
@@ -36,9 +36,9 @@ all: $(O)/libemt.so $(O)/libemt.a $(O)/emt $(EXAMPLES) $(DEMO)
 tests: all $(VICTIMS) $(UNIT_TESTS)
 benches: all $(BENCHES) $(VICTIMS)
 
-$(O)/obj/%.o: %.c $(wildcard include/emt/*.h src/*.h src/arch/x86_64/*.h tools/*.h)
+$(O)/obj/%.o: %.c $(wildcard include/emt/*.h src/*.h src/*/*.h src/arch/x86_64/*.h tools/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIB_CFLAGS) $(CLI_CFLAGS) -MMD -c $< -o $@
+	$(CC) $(LIB_CFLAGS) $(CLI_CFLAGS) -MMD -MP -c $< -o $@
 
 $(O)/libemt.so: $(LIB_OBJ) src/libemt.map
 	$(CC) -shared -Wl,--version-script=src/libemt.map -Wl,-soname,libemt.so.0 \

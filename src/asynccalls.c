@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "procfs.h"
+#include "ptrace/procfs.h"
 
 #define UFFD_MAX 64
 

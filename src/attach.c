@@ -6,19 +6,18 @@
  * put every page back to what the program asked for, remove the
  * trampoline, detach with pending signals delivered.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
-#include "procfs.h"
+#include "ptrace/procfs.h"
+#include "ptrace/pt.h"
 #include "stealth.h"
 
 /* TRACEEXIT: a thread about to exit stops once, so emt knows it will
@@ -50,56 +49,61 @@ static int seize_one(struct emt_monitor *mon, struct proc *p, pid_t tid)
 {
 	struct thread *t;
 
+	int rc;
+
 	mon->ptrace_options = ATTACH_OPTIONS;
-	if (ptrace(PTRACE_SEIZE, tid, 0, ATTACH_OPTIONS) < 0) {
+	rc = pt_seize(tid, ATTACH_OPTIONS);
+	if (rc) {
 		if (tid == p->pid)
-			return leader_refused(mon, p, errno);
-		if (errno == ESRCH)
+			return leader_refused(mon, p, -rc);
+		if (rc == -ESRCH)
 			return 0; /* exited meanwhile */
 		/* A thread another tracer holds would run unseen. */
-		return tracee_seize_error(mon, tid, errno);
+		return tracee_seize_error(mon, tid, -rc);
 	}
 	t = thread_add(mon, tid, p);
 	if (!t) {
-		ptrace(PTRACE_DETACH, tid, 0, 0);
+		pt_detach(tid, 0);
 		return -ENOMEM;
 	}
 	t->state = THREAD_RUNNING;
 	if (p->live_tid == p->pid && tid != p->pid && !thread_find(mon, p->pid))
 		p->live_tid = tid;
-	ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+	pt_interrupt(tid);
 	return 1;
 }
 
-/* Seize every thread listed in /proc/PID/task; returns how many were new,
- * or -errno when one that is still there cannot be seized. */
+struct seizing {
+	struct emt_monitor *mon;
+	struct proc *p;
+	int added;
+};
+
+static int seize_task(pid_t tid, void *ctx)
+{
+	struct seizing *s = ctx;
+	int rc;
+
+	if (thread_find(s->mon, tid))
+		return 0;
+	rc = seize_one(s->mon, s->p, tid);
+	if (rc > 0)
+		s->added += rc;
+	return rc;
+}
+
+/* Seize every thread of p; returns how many were new, or -errno when one
+ * that is still there cannot be seized. */
 static int seize_tasks(struct emt_monitor *mon, struct proc *p)
 {
-	char path[64];
-	struct dirent *d;
-	int added = 0, rc;
-	DIR *dir;
+	struct seizing s = { mon, p, 0 };
+	int rc = procfs_each_task(p->pid, seize_task, &s);
 
-	snprintf(path, sizeof(path), "/proc/%d/task", p->pid);
-	dir = opendir(path);
-	if (!dir)
-		return errno == ENOENT ? -ESRCH : -errno;
-	while ((d = readdir(dir))) {
-		pid_t tid = (pid_t)atoi(d->d_name);
-
-		if (tid <= 0 || thread_find(mon, tid))
-			continue;
-		rc = seize_one(mon, p, tid);
-		if (rc < 0) {
-			added = rc;
-			break;
-		}
-		added += rc;
-	}
-	closedir(dir);
-	if (added == 0 && p->n_threads == 0)
-		added = -ESRCH; /* only a zombie leader left */
-	return added;
+	if (rc < 0)
+		return rc;
+	if (s.added == 0 && p->n_threads == 0)
+		return -ESRCH; /* only a zombie leader left */
+	return s.added;
 }
 
 static bool any_running(struct emt_monitor *mon)
@@ -117,7 +121,7 @@ static void interrupt_running(struct emt_monitor *mon)
 {
 	for_each_thread(mon, t)
 		if (t->state == THREAD_RUNNING)
-			ptrace(PTRACE_INTERRUPT, t->tid, 0, 0);
+			pt_interrupt(t->tid);
 }
 
 /* One stop of an interrupted thread: it is settled in a stop emt can work
@@ -156,9 +160,7 @@ static void wait_while_running(struct emt_monitor *mon,
 	pid_t tid;
 
 	while (any_running(mon)) {
-		tid = waitpid(-1, &status, __WALL | __WNOTHREAD);
-		if (tid < 0 && errno == EINTR)
-			continue;
+		tid = pt_wait(-1, &status, __WALL | __WNOTHREAD);
 		if (tid < 0)
 			break;
 		if (!waker_report(mon, tid, status))
@@ -189,7 +191,7 @@ static void resume_settled(struct emt_monitor *mon, struct thread *t)
 {
 	if (WIFSTOPPED(t->stop_status) && (t->stop_status >> 16) == PTRACE_EVENT_STOP &&
 	    is_stop_signal(WSTOPSIG(t->stop_status))) {
-		if (ptrace(PTRACE_LISTEN, t->tid, 0, 0) == 0)
+		if (pt_listen(t->tid) == 0)
 			t->state = THREAD_LISTENING;
 		return;
 	}
@@ -287,7 +289,7 @@ static void detach_stop(struct emt_monitor *mon, pid_t tid, int status)
 	if (event == PTRACE_EVENT_EXIT) {
 		thread_exiting(mon, t); /* never stops again */
 	} else if (sig == (SIGTRAP | 0x80) &&
-	    ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(info), &info) > 0) {
+	    pt_syscall_info(t->tid, &info) == 0) {
 		if (info.op == PTRACE_SYSCALL_INFO_EXIT && t->call.op)
 			syscalls_commit(mon, t, info.exit.rval);
 		if (info.op != PTRACE_SYSCALL_INFO_EXIT)
@@ -301,7 +303,7 @@ static void detach_stop(struct emt_monitor *mon, pid_t tid, int status)
 		arch_regs regs;
 		/* A fault's signal, not one the program sent itself with a
 		 * fault's si_code (arch_fault_regs). */
-		bool ours = ptrace(PTRACE_GETSIGINFO, tid, 0, &si) == 0 &&
+		bool ours = pt_getsiginfo(tid, &si) == 0 &&
 			    faults_on_tracked(t, &si) && thread_getregs(t, &regs) == 0 &&
 			    arch_fault_regs(&regs);
 		/* An emt fault needs no delivery: the instruction succeeds
@@ -319,7 +321,7 @@ static void detach_status(struct emt_monitor *mon, pid_t tid, int status)
 	stops_reap(mon);
 	t = thread_find(mon, tid);
 	if (t && t->state == THREAD_RUNNING)
-		ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+		pt_interrupt(tid);
 }
 
 static void wait_all_stopped(struct emt_monitor *mon)
@@ -335,11 +337,10 @@ static void wait_all_stopped(struct emt_monitor *mon)
  */
 static bool own_fault_queued(const struct thread *t)
 {
-	struct __ptrace_peeksiginfo_args args = { .off = 0, .flags = 0, .nr = 8 };
 	siginfo_t queued[8];
-	long n = ptrace(PTRACE_PEEKSIGINFO, t->tid, &args, queued);
+	int n = pt_peeksiginfo(t->tid, queued, 8);
 
-	for (long i = 0; i < n; i++)
+	for (int i = 0; i < n; i++)
 		if (faults_on_tracked(t, &queued[i]))
 			return true;
 	return false;
@@ -355,7 +356,7 @@ static int resume_own_faults(struct emt_monitor *mon)
 	for_each_thread(mon, t) {
 		if (t->state != THREAD_STOPPED || !t->proc || !own_fault_queued(t))
 			continue;
-		if (ptrace(PTRACE_CONT, t->tid, 0, 0) == 0) {
+		if (pt_cont(t->tid, 0) == 0) {
 			t->state = THREAD_RUNNING;
 			n++;
 		}
@@ -367,7 +368,7 @@ static void stop_all(struct emt_monitor *mon)
 {
 	for_each_thread(mon, t)
 		if (t->state == THREAD_RUNNING || t->state == THREAD_LISTENING)
-			ptrace(PTRACE_INTERRUPT, t->tid, 0, 0);
+			pt_interrupt(t->tid);
 	/* Each round drops at least one queued SIGSEGV; a thread cannot
 	 * queue a new one while stopped. The bound only guards a kernel
 	 * that reports otherwise. */
@@ -404,7 +405,7 @@ int tracee_detach_all(struct emt_monitor *mon)
 	for_each_thread(mon, t) {
 		int sig = thread_take_signal(mon, t);
 
-		ptrace(PTRACE_DETACH, t->tid, 0, (long)sig);
+		pt_detach(t->tid, sig);
 		thread_requeue(t);
 		thread_remove(mon, t);
 	}

@@ -14,10 +14,10 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <sys/ptrace.h>
 #include <sys/wait.h>
 
 #include "internal.h"
+#include "ptrace/pt.h"
 
 #define SETTLE_TRIES 8
 
@@ -32,7 +32,7 @@ static void settle_syscall(struct emt_monitor *mon, struct thread *t)
 	struct __ptrace_syscall_info info;
 	arch_regs regs;
 
-	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(info), &info) <= 0)
+	if (pt_syscall_info(t->tid, &info))
 		return;
 	if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
 		if (t->call.op)
@@ -98,7 +98,7 @@ static int stop_one(struct emt_monitor *mon, struct thread *t, int *status)
 	}
 	if (t->state != THREAD_RUNNING && t->state != THREAD_LISTENING)
 		return -ESRCH;
-	ptrace(PTRACE_INTERRUPT, t->tid, 0, 0);
+	pt_interrupt(t->tid);
 	return stops_wait_thread(mon, t, status);
 }
 
@@ -145,7 +145,7 @@ void borrow_return(struct emt_monitor *mon, struct thread *t, struct thread *sel
 	if (t == self || t->state != THREAD_STOPPED)
 		return;
 	if ((st >> 16) == PTRACE_EVENT_STOP && is_stop_signal(WSTOPSIG(st)) &&
-	    ptrace(PTRACE_LISTEN, t->tid, 0, 0) == 0) {
+	    pt_listen(t->tid) == 0) {
 		t->state = THREAD_LISTENING;
 		return;
 	}

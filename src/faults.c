@@ -10,10 +10,10 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <string.h>
-#include <sys/ptrace.h>
 
 #include "internal.h"
-#include "procfs.h"
+#include "ptrace/pt.h"
+#include "ptrace/procfs.h"
 
 struct fault {
 	siginfo_t si;
@@ -143,7 +143,7 @@ static void forget_stale(struct thread *t)
  * remote calls leave that signal-delivery-stop. */
 static bool fault_met(struct thread *t, siginfo_t *si)
 {
-	return ptrace(PTRACE_GETSIGINFO, t->tid, 0, si) == 0;
+	return pt_getsiginfo(t->tid, si) == 0;
 }
 
 /* Handle the fault t met while stepped, or deliver it unchanged. */
@@ -503,7 +503,7 @@ bool faults_on_segv(struct emt_monitor *mon, struct thread *t)
 {
 	siginfo_t si;
 
-	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
+	if (pt_getsiginfo(t->tid, &si))
 		return false;
 	if (handle_fault(mon, t, &si))
 		return true;

@@ -12,13 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
 #include "internal.h"
+#include "ptrace/pt.h"
 
 static bool is_fault_signal(int sig)
 {
@@ -72,8 +72,9 @@ static int step(struct emt_monitor *mon, struct thread *t, uint64_t from_pc,
 	for (;;) {
 		if (thread_lost(t))
 			return -ESRCH;
-		if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0)
-			return -errno;
+		rc = pt_step(t->tid, 0);
+		if (rc)
+			return rc;
 		rc = stops_wait_thread(mon, t, status);
 		if (rc)
 			return rc;
@@ -154,7 +155,7 @@ static bool suspend_filters(struct emt_monitor *mon, struct thread *t, bool on)
 
 	if (!t->proc->own_filter || !mon->can_suspend_seccomp)
 		return false;
-	return ptrace(PTRACE_SETOPTIONS, t->tid, 0, opts) == 0;
+	return pt_setoptions(t->tid, opts) == 0;
 }
 
 static int step_call(struct emt_monitor *mon, struct thread *t, long nr,

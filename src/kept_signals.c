@@ -19,12 +19,12 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "ptrace/pt.h"
 
 static bool from_kernel(const siginfo_t *si)
 {
@@ -64,7 +64,7 @@ static void set_first(struct thread *t, const siginfo_t *si, bool has_siginfo)
 
 bool thread_stop_siginfo(const struct thread *t, int sig, siginfo_t *si)
 {
-	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, si) == 0)
+	if (pt_getsiginfo(t->tid, si) == 0)
 		return true;
 	memset(si, 0, sizeof(*si));
 	si->si_signo = sig;
@@ -142,7 +142,7 @@ int thread_take_signal(struct emt_monitor *mon, struct thread *t)
 		return 0;
 	}
 	if (t->has_siginfo)
-		ptrace(PTRACE_SETSIGINFO, t->tid, 0, &t->saved_siginfo);
+		pt_setsiginfo(t->tid, &t->saved_siginfo);
 	t->has_siginfo = false;
 	return sig;
 }

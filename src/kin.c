@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "procfs.h"
+#include "ptrace/procfs.h"
 
 bool kin_same_vm(pid_t a, pid_t b)
 {

@@ -17,7 +17,7 @@
 #include <sys/mman.h>
 
 #include "internal.h"
-#include "procfs.h"
+#include "ptrace/procfs.h"
 
 #define PIECES_MAX 64
 

@@ -14,12 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "ptrace/pt.h"
 
 extern char **environ;
 
@@ -120,10 +120,12 @@ static int seize_child(struct emt_monitor *mon, pid_t pid)
 	struct mm_space *mm;
 	struct proc *p;
 	struct thread *t;
+	int rc;
 
 	mon->ptrace_options = LAUNCH_OPTIONS;
-	if (ptrace(PTRACE_SEIZE, pid, 0, LAUNCH_OPTIONS) < 0)
-		return tracee_seize_error(mon, pid, errno);
+	rc = pt_seize(pid, LAUNCH_OPTIONS);
+	if (rc)
+		return tracee_seize_error(mon, pid, -rc);
 	mm = mm_new();
 	p = mm ? proc_add(mon, pid, mm) : NULL;
 	t = p ? thread_add(mon, pid, p) : NULL;
@@ -147,10 +149,10 @@ static int seize_child(struct emt_monitor *mon, pid_t pid)
 static void reap_child(pid_t pid, bool ours)
 {
 	if (ours) {
-		waitpid(pid, NULL, __WALL);
+		pt_wait(pid, NULL, __WALL);
 		return;
 	}
-	for (int i = 0; i < 2000 && waitpid(pid, NULL, __WALL | WNOHANG) == 0; i++)
+	for (int i = 0; i < 2000 && pt_wait(pid, NULL, __WALL | WNOHANG) == 0; i++)
 		usleep(1000);
 }
 

@@ -11,7 +11,7 @@
 #include <sys/statvfs.h>
 
 #include "internal.h"
-#include "procfs.h"
+#include "ptrace/procfs.h"
 
 #define PROT_MASK (PROT_READ | PROT_WRITE | PROT_EXEC)
 
@@ -37,10 +37,8 @@ static bool noexec_file(const struct thread *t, const struct pending_call *c)
 	struct maps_entry e;
 	char path[4096];
 
-	if (c->op == SC_MMAP) {
-		snprintf(path, sizeof(path), "/proc/%d/fd/%d", t->tid, (int)a[4]);
-		return !(a[3] & MAP_ANONYMOUS) && noexec_path(path);
-	}
+	if (c->op == SC_MMAP)
+		return !(a[3] & MAP_ANONYMOUS) && procfs_fd_noexec(t->tid, (int)a[4]);
 	return procfs_maps_find(t->tid, a[0], &e, path, sizeof(path)) == 0 &&
 	       path[0] == '/' && noexec_path(path);
 }

@@ -14,14 +14,16 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "ptrace/procfs.h"
 
 static int mem_fd(struct proc *p)
 {
-	char path[64];
-
 	if (p->mm->mem_fd < 0) {
-		snprintf(path, sizeof(path), "/proc/%d/mem", p->live_tid);
-		p->mm->mem_fd = open(path, O_RDWR | O_CLOEXEC);
+		int fd = procfs_mem_open(p->live_tid);
+
+		if (fd < 0)
+			return fd;
+		p->mm->mem_fd = fd;
 	}
 	return p->mm->mem_fd;
 }
@@ -33,7 +35,7 @@ static int proc_mem_io(struct proc *p, uint64_t addr, void *buf, size_t len,
 	ssize_t n;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (write)
 		n = pwrite(fd, buf, len, (off_t)addr);
 	else

@@ -15,7 +15,8 @@
 #include <linux/capability.h>
 
 #include "internal.h"
-#include "procfs.h"
+#include "ptrace/pt.h"
+#include "ptrace/procfs.h"
 
 #define DEFAULT_QUEUE 4096
 
@@ -169,19 +170,17 @@ static int wait_batch(struct emt_monitor *mon, struct reported *batch)
 	/* With one tracee nothing else can be ready: spare the empty
 	 * WNOHANG call at every stop. */
 	int max = mon->n_threads > 1 ? BATCH_MAX : 1;
-	pid_t tid;
+	pid_t tid = 0;
 
 	while (n < max) {
-		tid = waitpid(-1, &batch[n].status, flags);
-		if (tid < 0 && errno == EINTR)
-			continue;
+		tid = pt_wait(-1, &batch[n].status, flags);
 		if (tid <= 0)
 			break;
 		batch[n].noted = note_pending(mon, tid, batch[n].status);
 		batch[n++].tid = tid;
 		flags |= WNOHANG;
 	}
-	return n ? n : -errno;
+	return n ? n : (tid < 0 ? tid : -ECHILD);
 }
 
 static void handle_batch(struct emt_monitor *mon, const struct reported *batch, int n)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "ptrace/procfs.h"
 
 static uint64_t ns_of(const struct timespec *ts)
 {
@@ -44,19 +45,15 @@ bool origin_written_path(const char *path)
 
 static bool written_file(struct emt_monitor *mon, pid_t pid, int fd)
 {
-	char path[64], target[4096];
+	char target[4096];
 	struct stat st;
-	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
-	if (fd < 0 || stat(path, &st) < 0)
+	if (procfs_fd_stat(pid, fd, &st))
 		return false;
 	if (st.st_nlink == 0 || origin_new_file(mon, &st) || written_fd_writable(pid, fd))
 		return true;
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
+	if (procfs_fd_link(pid, fd, target, sizeof(target)) < 0)
 		return false;
-	target[n] = '\0';
 	return origin_written_path(target);
 }
 

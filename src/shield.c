@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "procfs.h"
+#include "ptrace/procfs.h"
 
 #define SHIELD_SAID_MAX 16
 
@@ -23,13 +23,7 @@
  * When the namespace cannot be read, it counts as emt's. */
 static bool same_pid_ns(const struct thread *t)
 {
-	char path[64];
-	struct stat mine, its;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", t->tid);
-	if (stat("/proc/self/ns/pid", &mine) < 0 || stat(path, &its) < 0)
-		return true;
-	return mine.st_ino == its.st_ino && mine.st_dev == its.st_dev;
+	return procfs_same_pid_ns(t->tid);
 }
 
 static bool is_emt(const struct emt_monitor *mon, pid_t tgid)

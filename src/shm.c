@@ -15,6 +15,7 @@
 #include <sys/shm.h>
 
 #include "internal.h"
+#include "ptrace/procfs.h"
 
 #ifndef SHM_EXEC
 #define SHM_EXEC 0100000
@@ -60,24 +61,6 @@ bool shm_entry(struct emt_monitor *mon, struct thread *t, struct pending_call *c
 	return true;
 }
 
-/* nattch of segment shmid (/proc/sysvipc/shm), or -1. */
-static long attaches(uint64_t shmid)
-{
-	FILE *f = fopen("/proc/sysvipc/shm", "re");
-	char *line = NULL;
-	size_t cap = 0;
-	long key, id, perms, size, cpid, lpid, nattch, found = -1;
-
-	if (!f)
-		return -1;
-	while (found < 0 && getline(&line, &cap, f) > 0)
-		if (sscanf(line, "%ld %ld %lo %ld %ld %ld %ld", &key, &id, &perms, &size,
-			   &cpid, &lpid, &nattch) == 7 && (uint64_t)id == shmid)
-			found = nattch;
-	free(line);
-	fclose(f);
-	return found;
-}
 
 static void count_view(struct emt_monitor *mon, struct proc *p, const struct view *v,
 		       uint64_t start, uint64_t end, void *ctx)
@@ -95,7 +78,7 @@ static void count_view(struct emt_monitor *mon, struct proc *p, const struct vie
 static void check_outside(struct emt_monitor *mon, struct thread *t,
 			  const struct pending_call *c, const struct view *v)
 {
-	long traced = 0, all = attaches(c->sc.args[0]);
+	long traced = 0, all = procfs_shm_nattch(c->sc.args[0]);
 
 	if (!(c->asked & PROT_EXEC) || all < 0)
 		return;

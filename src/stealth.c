@@ -25,7 +25,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "procfs.h"
+#include "ptrace/procfs.h"
 #include "stealth.h"
 
 bool stealth_on(const struct emt_monitor *mon)

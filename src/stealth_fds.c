@@ -9,17 +9,14 @@
  * fd again (stealth_fd_check). The fds dup and fork copy show one open
  * file, with one position and one view, as in the kernel.
  */
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
+#include "ptrace/procfs.h"
 #include "stealth.h"
 
 struct stealth_proc *stealth_proc_of(struct proc *p)
@@ -96,40 +93,6 @@ static bool fd_show(struct proc *p, int fd, struct stealth_file *file)
 	return true;
 }
 
-/* The thread a link names the status of (".../<n>/status"), or 0. */
-static pid_t tid_in_link(const char *link)
-{
-	static const char tail[] = "/status";
-	size_t n = strlen(link), t = sizeof(tail) - 1;
-	const char *end = link + n - t, *p;
-
-	if (n <= t || strcmp(end, tail) != 0)
-		return 0;
-	for (p = end; p > link && isdigit((unsigned char)p[-1]); p--)
-		;
-	if (p == end || p == link || p[-1] != '/' || end - p > 9)
-		return 0;
-	return (pid_t)strtol(p, NULL, 10);
-}
-
-/* The thread whose status fd of pid shows (its link in link), or 0. */
-static pid_t status_target(pid_t pid, int fd, char link[STEALTH_LINK_MAX])
-{
-	char path[64];
-	struct statfs sfs;
-	ssize_t n;
-	pid_t tid;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
-	n = readlink(path, link, STEALTH_LINK_MAX - 1);
-	if (n <= 0 || n >= STEALTH_LINK_MAX - 1)
-		return 0;
-	link[n] = 0;
-	tid = tid_in_link(link);
-	if (!tid || statfs(path, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
-		return 0;
-	return tid;
-}
 
 /* Follow fd as showing file. */
 static void follow(struct emt_monitor *mon, struct thread *t, int fd,
@@ -146,7 +109,7 @@ static void follow(struct emt_monitor *mon, struct thread *t, int fd,
 void stealth_fd_opened(struct emt_monitor *mon, struct thread *t, int fd)
 {
 	char link[STEALTH_LINK_MAX];
-	pid_t tid = status_target(t->proc->pid, fd, link);
+	pid_t tid = procfs_fd_status_of(t->proc->pid, fd, link, sizeof(link));
 	struct thread *target = tid ? thread_find(mon, tid) : NULL;
 	struct stealth_file *file = target && target->proc ? file_new(tid, link) : NULL;
 
@@ -178,7 +141,7 @@ struct stealth_file *stealth_fd_check(struct emt_monitor *mon, struct proc *p, i
 
 	if (!e)
 		return NULL;
-	tid = status_target(p->pid, fd, link);
+	tid = procfs_fd_status_of(p->pid, fd, link, sizeof(link));
 	if (tid && !strcmp(link, e->file->link))
 		return e->file;
 	/* Closed, and the number reused for another file. */
@@ -192,22 +155,24 @@ struct stealth_file *stealth_fd_check(struct emt_monitor *mon, struct proc *p, i
 	return NULL;
 }
 
+struct scan {
+	struct emt_monitor *mon;
+	struct thread *t;
+};
+
+static void scan_fd(int fd, void *ctx)
+{
+	struct scan *s = ctx;
+
+	stealth_fd_opened(s->mon, s->t, fd);
+}
+
 void stealth_scan_fds(struct emt_monitor *mon, struct thread *t)
 {
-	char path[64];
-	struct dirent *d;
-	DIR *dir;
+	struct scan s = { mon, t };
 
-	if (!stealth_on(mon))
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/fd", t->proc->pid);
-	dir = opendir(path);
-	if (!dir)
-		return;
-	while ((d = readdir(dir)))
-		if (isdigit((unsigned char)d->d_name[0]))
-			stealth_fd_opened(mon, t, atoi(d->d_name));
-	closedir(dir);
+	if (stealth_on(mon))
+		procfs_each_fd(t->proc->pid, scan_fd, &s);
 }
 
 void stealth_fork(const struct proc *parent, struct proc *child)

@@ -24,6 +24,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "ptrace/procfs.h"
 #include "stealth.h"
 
 /* UIO_MAXIOV: a longer vector is EINVAL, which the kernel says. */
@@ -43,18 +44,12 @@ struct read_call {
 /* The file position of fd of pid, from its fdinfo. */
 static int file_pos(pid_t pid, int fd, uint64_t *pos)
 {
-	char path[64], line[128];
-	bool found = false;
-	FILE *f;
+	struct procfs_fdinfo info;
+	int rc = procfs_fdinfo(pid, fd, &info);
 
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "pos: %" SCNu64, pos) == 1;
-	fclose(f);
-	return found ? 0 : -EINVAL;
+	if (!rc)
+		*pos = info.pos;
+	return rc;
 }
 
 static int vector(struct emt_monitor *mon, struct thread *t, uint64_t at,
@@ -114,15 +109,13 @@ static int grow(char **buf, size_t *cap)
 /* The whole text fd of pid shows, read by emt through /proc/PID/fd/N. */
 static int read_text(pid_t pid, int fd, char **text, size_t *len)
 {
-	char path[64], *buf = NULL;
+	char *buf = NULL;
 	size_t cap = 4096, n = 0;
 	ssize_t got = 1;
-	int in, rc = 0;
+	int in = procfs_fd_reopen(pid, fd, O_RDONLY), rc = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
-	in = open(path, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
-		return -errno;
+		return in;
 	while (!rc && got > 0) {
 		if (!buf || n == cap)
 			rc = grow(&buf, &cap);

@@ -7,14 +7,14 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <signal.h>
-#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "ptrace/pt.h"
 #include "stealth.h"
-#include "procfs.h"
+#include "ptrace/procfs.h"
 
 static bool is_stop_signal(int sig)
 {
@@ -58,10 +58,8 @@ static void on_death(struct emt_monitor *mon, pid_t tid, int status)
 int stops_wait_thread(struct emt_monitor *mon, struct thread *t, int *status)
 {
 	for (;;) {
-		pid_t r = waitpid(t->tid, status, __WALL);
+		pid_t r = pt_wait(t->tid, status, __WALL);
 
-		if (r < 0 && errno == EINTR)
-			continue;
 		if (r >= 0 && WIFSTOPPED(*status)) {
 			t->state = THREAD_STOPPED;
 			t->stop_status = *status;
@@ -274,7 +272,7 @@ static void on_clone(struct emt_monitor *mon, struct thread *t, int event)
 	/* A parent killed meanwhile may have left the event's stop for its
 	 * exit's, whose message is its status: the child, if any, is then
 	 * adopted as an orphan (adopt_orphans). */
-	if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg) < 0 ||
+	if (pt_eventmsg(t->tid, &msg) ||
 	    !kin_traced_by((pid_t)msg, mon->tracer_tid)) {
 		thread_resume(mon, t, 0);
 		return;
@@ -317,7 +315,7 @@ static void on_exec(struct emt_monitor *mon, struct thread *t)
 	unsigned long former = 0;
 	struct mm_space *mm = mm_new();
 
-	ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &former);
+	pt_eventmsg(t->tid, &former);
 	/* The exec'ing thread took the leader's tid; every other thread of
 	 * the group is gone (ptrace(2), "execve(2) under ptrace"). */
 	for_each_thread(mon, o)
@@ -357,7 +355,7 @@ static void on_event_stop(struct emt_monitor *mon, struct thread *t, int sig)
 	 * stopping signal; PTRACE_LISTEN keeps it stopped without blocking
 	 * later notifications such as SIGCONT (ptrace(2), "Group-stop"). */
 	if (is_stop_signal(sig)) {
-		if (ptrace(PTRACE_LISTEN, t->tid, 0, 0) == 0)
+		if (pt_listen(t->tid) == 0)
 			t->state = THREAD_LISTENING;
 		return;
 	}
@@ -409,7 +407,7 @@ static void on_unknown_stop(struct emt_monitor *mon, pid_t tid, int status)
 	struct thread *c = thread_add(mon, tid, NULL);
 
 	if (!c) {
-		ptrace(PTRACE_DETACH, tid, 0, 0);
+		pt_detach(tid, 0);
 		return;
 	}
 	c->state = THREAD_HELD;

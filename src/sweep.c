@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
-#include "procfs.h"
+#include "ptrace/procfs.h"
 
 #define WX (PROT_WRITE | PROT_EXEC)
 

@@ -6,9 +6,9 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/ptrace.h>
 
 #include "internal.h"
+#include "ptrace/pt.h"
 #include "stealth.h"
 
 static bool is_error(int64_t ret)
@@ -193,7 +193,7 @@ void syscalls_on_stop(struct emt_monitor *mon, struct thread *t)
 	struct __ptrace_syscall_info info;
 	struct sc_call sc;
 
-	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(info), &info) <= 0) {
+	if (pt_syscall_info(t->tid, &info)) {
 		thread_resume(mon, t, 0);
 		return;
 	}

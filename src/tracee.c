@@ -5,40 +5,42 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ptrace.h>
 #include <sys/uio.h>
 
 #include "internal.h"
-#include "procfs.h"
+#include "ptrace/pt.h"
+#include "ptrace/procfs.h"
 
 /* A lost thread's registers are another image's or thread's now. */
 int thread_getregs(struct thread *t, arch_regs *regs)
 {
 	if (thread_lost(t))
 		return -ESRCH;
-	return ptrace(PTRACE_GETREGS, t->tid, 0, regs) < 0 ? -errno : 0;
+	return pt_getregs(t->tid, regs);
 }
 
 int thread_setregs(struct thread *t, const arch_regs *regs)
 {
 	if (thread_lost(t))
 		return -ESRCH;
-	return ptrace(PTRACE_SETREGS, t->tid, 0, regs) < 0 ? -errno : 0;
+	return pt_setregs(t->tid, regs);
 }
 
 void thread_exiting(struct emt_monitor *mon, struct thread *t)
 {
 	if (t->proc && t->proc->live_tid == t->tid)
 		proc_pick_live_tid(mon, t->proc, t->tid);
-	if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 && errno != ESRCH)
-		emt_log(mon, EMT_LOG_WARN, "resume %d at its exit: %m", t->tid);
+	int rc = pt_cont(t->tid, 0);
+
+	if (rc && rc != -ESRCH)
+		emt_log(mon, EMT_LOG_WARN, "resume %d at its exit: %s", t->tid, strerror(-rc));
 	t->state = THREAD_EXITING;
 	thread_requeue(t);
 }
 
 void thread_resume(struct emt_monitor *mon, struct thread *t, int sig)
 {
-	enum __ptrace_request req = PTRACE_CONT;
+	int rc;
 
 	if (thread_lost(t))
 		return;
@@ -47,27 +49,13 @@ void thread_resume(struct emt_monitor *mon, struct thread *t, int sig)
 	/* After a seccomp stop only PTRACE_SYSCALL yields the syscall-exit
 	 * stop the commit needs (ptrace(2), PTRACE_EVENT_SECCOMP). */
 	if (t->call.op || mon->syscall_mode || (t->proc && t->proc->syscall_mode))
-		req = PTRACE_SYSCALL;
-	if (ptrace(req, t->tid, 0, (long)sig) < 0 && errno != ESRCH)
-		emt_log(mon, EMT_LOG_WARN, "resume %d: %m", t->tid);
+		rc = pt_syscall(t->tid, sig);
+	else
+		rc = pt_cont(t->tid, sig);
+	if (rc && rc != -ESRCH)
+		emt_log(mon, EMT_LOG_WARN, "resume %d: %s", t->tid, strerror(-rc));
 	t->state = THREAD_RUNNING;
 	thread_requeue(t);
-}
-
-/* The name of a process as /proc/PID/comm gives it, "?" when gone. */
-static void comm_of(pid_t pid, char *buf, size_t size)
-{
-	char path[64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	f = fopen(path, "re");
-	if (!f || !fgets(buf, (int)size, f))
-		snprintf(buf, size, "?");
-	else
-		buf[strcspn(buf, "\n")] = '\0';
-	if (f)
-		fclose(f);
 }
 
 int tracee_seize_error(struct emt_monitor *mon, pid_t pid, int err)
@@ -83,7 +71,7 @@ int tracee_seize_error(struct emt_monitor *mon, pid_t pid, int err)
 	tracer = procfs_status_field(pid, "TracerPid");
 	if (tracer <= 0)
 		return -EPERM;
-	comm_of((pid_t)tracer, comm, sizeof(comm));
+	procfs_comm((pid_t)tracer, comm, sizeof(comm));
 	emt_log(mon, EMT_LOG_INFO, "cannot trace %d: it is already traced by process %ld (%s)",
 		pid, tracer, comm);
 	return -EBUSY;

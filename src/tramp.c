@@ -24,7 +24,7 @@
 #include <sys/random.h>
 
 #include "internal.h"
-#include "procfs.h"
+#include "ptrace/procfs.h"
 
 #define CODE_SIZE ((uint64_t)TRAMP_SLOTS * ARCH_TRAMP_SLOT_SIZE)
 #define DATA_SIZE ((uint64_t)TRAMP_SLOTS * ARCH_TRAMP_DATA_SIZE)

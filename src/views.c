@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
-#include "procfs.h"
+#include "ptrace/procfs.h"
 
 static int reserve(struct mm_space *mm, size_t extra)
 {
@@ -173,11 +173,9 @@ int views_copy(struct mm_space *dst, const struct mm_space *src)
 
 bool views_file_of_fd(pid_t pid, int fd, uint64_t *dev, uint64_t *ino)
 {
-	char path[64];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
-	if (fd < 0 || stat(path, &st) < 0)
+	if (procfs_fd_stat(pid, fd, &st))
 		return false;
 	*dev = st.st_dev;
 	*ino = st.st_ino;

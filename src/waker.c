@@ -24,13 +24,13 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "ptrace/pt.h"
 
 /* Runs in the forked child of a multi-threaded process: only
  * async-signal-safe calls. */
@@ -40,7 +40,7 @@ static void waker_main(int fd)
 
 	/* Fails when a tracer of emt followed the fork (strace -f): the
 	 * waker then works untraced. */
-	ptrace(PTRACE_TRACEME, 0, 0, 0);
+	pt_traceme();
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_DUMPABLE, 0);
 	dup2(fd, 0);
@@ -100,7 +100,7 @@ bool waker_report(struct emt_monitor *mon, pid_t pid, int status)
 	if (WIFSTOPPED(status)) {
 		/* A signal-delivery-stop: resumed without the signal. An
 		 * untraced job-control stop: continued. */
-		if (ptrace(PTRACE_CONT, pid, 0, 0) < 0)
+		if (pt_cont(pid, 0))
 			kill(pid, SIGCONT);
 		return true;
 	}
@@ -121,7 +121,7 @@ void waker_end(struct emt_monitor *mon)
 {
 	if (mon->wake_pid > 0) {
 		kill(mon->wake_pid, SIGKILL);
-		waitpid(mon->wake_pid, NULL, __WALL);
+		pt_wait(mon->wake_pid, NULL, __WALL);
 		mon->wake_pid = 0;
 	}
 	if (mon->wake_rd >= 0) {

@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,55 +22,21 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "procfs.h"
+#include "ptrace/procfs.h"
 
 #define MAX_IOV 1024
 
-/* The process whose memory fd of pid writes, if fd is a /proc/N/mem or
- * /proc/N/task/M/mem file of procfs; else 0. */
-static pid_t mem_target(pid_t pid, int fd)
-{
-	char path[64], target[128];
-	struct statfs sf;
-	long n = -1, tid = -1;
-	int end = 0;
-	ssize_t len;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
-	if (fd < 0 || statfs(path, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
-		return 0;
-	len = readlink(path, target, sizeof(target) - 1);
-	if (len <= 0)
-		return 0;
-	target[len] = '\0';
-	if (sscanf(target, "/proc/%ld/task/%ld/mem%n", &n, &tid, &end) == 2 && !target[end])
-		n = tid;
-	else if (sscanf(target, "/proc/%ld/mem%n", &n, &end) != 1 || target[end])
-		return 0;
-	n = n > 0 ? procfs_status_field((pid_t)n, "Tgid") : -1;
-	return n > 0 ? (pid_t)n : 0;
-}
-
 bool writes_is_mem_fd(pid_t pid, int fd)
 {
-	return mem_target(pid, fd) != 0;
+	return procfs_fd_mem_of(pid, fd) != 0;
 }
 
-/* The file position of fd of pid ("pos:" in fdinfo), or -1. */
+/* The file position of fd of pid, or -1. */
 static int64_t file_pos(pid_t pid, int fd)
 {
-	char path[64], line[128];
-	long long pos = -1;
-	FILE *f;
+	struct procfs_fdinfo info;
 
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f) && sscanf(line, "pos: %lld", &pos) != 1)
-		;
-	fclose(f);
-	return pos;
+	return procfs_fdinfo(pid, fd, &info) ? -1 : (int64_t)info.pos;
 }
 
 static uint64_t iov_bytes(struct emt_monitor *mon, struct thread *t, uint64_t iov,
@@ -172,16 +137,13 @@ static bool file_of_call(struct emt_monitor *mon, struct thread *t,
 {
 	const uint64_t *a = c->sc.args;
 	int fd = (c->op == SC_SPLICE || c->op == SC_COPY_FILE_RANGE) ? (int)a[2] : (int)a[0];
-	char name[4096], path[4200];
+	char name[4096];
 	struct stat st;
 
 	if (c->op != SC_TRUNCATE)
 		return views_file_of_fd(t->tid, fd, dev, ino);
-	if (mem_read_string(mon, t->proc, a[0], name, sizeof(name)) || !name[0])
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/%s/%s", t->tid,
-		 name[0] == '/' ? "root" : "cwd", name);
-	if (stat(path, &st) < 0)
+	if (mem_read_string(mon, t->proc, a[0], name, sizeof(name)) || !name[0] ||
+	    procfs_stat_in(t->tid, name, &st))
 		return false;
 	*dev = st.st_dev;
 	*ino = st.st_ino;
@@ -210,7 +172,7 @@ bool writes_entry(struct emt_monitor *mon, struct thread *t, struct pending_call
 	if (c->op == SC_PROCESS_VM_WRITEV)
 		return false; /* respects the pages' protection: it faults */
 	if (c->op != SC_TRUNCATE)
-		target = mem_target(t->tid, (int)c->sc.args[0]);
+		target = procfs_fd_mem_of(t->tid, (int)c->sc.args[0]);
 	if (target) {
 		p = proc_find(mon, target);
 		if (p && !p->passive)

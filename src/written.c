@@ -9,7 +9,6 @@
  * A set of (device, inode), open addressing. Bounded: once full, every
  * file counts as written, which only costs captures of ordinary code.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "ptrace/procfs.h"
 
 #define WRITTEN_MAX 65536u /* 1 MiB of entries at most */
 
@@ -113,56 +113,44 @@ void written_free(struct emt_monitor *mon)
 	mon->written = NULL;
 }
 
-/* O_WRONLY or O_RDWR in the "flags:" line of /proc/PID/fdinfo/FD (octal). */
+/* Opened O_WRONLY or O_RDWR. */
 bool written_fd_writable(pid_t pid, int fd)
 {
-	char path[64], line[128];
-	unsigned int flags = 0;
-	bool found = false;
-	FILE *f;
+	struct procfs_fdinfo info;
 
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "flags: %o", &flags) == 1;
-	fclose(f);
-	return found && (flags & O_ACCMODE) != O_RDONLY;
+	return procfs_fdinfo(pid, fd, &info) == 0 && (info.flags & O_ACCMODE) != O_RDONLY;
 }
 
 /* Record the file behind fd of pid; truncated: it was opened with O_TRUNC
  * (which changes its content even when opened read-only). */
 void written_note_fd(struct emt_monitor *mon, pid_t pid, int fd, bool truncated)
 {
-	char path[64];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
-	if (fd < 0 || stat(path, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)))
+	if (procfs_fd_stat(pid, fd, &st) || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)))
 		return;
 	if (truncated || written_fd_writable(pid, fd))
 		written_add(mon, st.st_dev, st.st_ino);
 }
 
+struct scan {
+	struct emt_monitor *mon;
+	struct thread *t;
+};
+
+static void scan_fd(int fd, void *ctx)
+{
+	struct scan *s = ctx;
+
+	written_note_fd(s->mon, s->t->tid, fd, false);
+	written_watch_fd(s->mon, s->t, fd);
+}
+
 void written_scan_fds(struct emt_monitor *mon, struct thread *t)
 {
-	pid_t pid = t->tid;
-	char path[64];
-	struct dirent *d;
-	DIR *dir;
+	struct scan s = { mon, t };
 
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-	dir = opendir(path);
-	if (!dir)
-		return;
-	while ((d = readdir(dir))) {
-		if (d->d_name[0] == '.')
-			continue;
-		written_note_fd(mon, pid, atoi(d->d_name), false);
-		written_watch_fd(mon, t, atoi(d->d_name));
-	}
-	closedir(dir);
+	procfs_each_fd(t->tid, scan_fd, &s);
 }
 
 void written_watch_fd(struct emt_monitor *mon, struct thread *t, int fd)

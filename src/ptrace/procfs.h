@@ -62,4 +62,42 @@ uint64_t procfs_start_ns(pid_t pid);
 /* The state letter of /proc/PID/stat, 0 when the process is gone. */
 char procfs_state(pid_t pid);
 
+/* fn(tid) for each thread of pid, until fn returns < 0 (returned then);
+ * -ESRCH when pid is gone. */
+int procfs_each_task(pid_t pid, int (*fn)(pid_t tid, void *ctx), void *ctx);
+/* The name of pid (/proc/PID/comm), "?" when gone. */
+void procfs_comm(pid_t pid, char *buf, size_t size);
+/* Whether tid is in emt's pid namespace (true when that cannot be read). */
+bool procfs_same_pid_ns(pid_t tid);
+/* stat(2) of name as thread tid would resolve it (its root, its cwd). */
+struct stat;
+int procfs_stat_in(pid_t tid, const char *name, struct stat *st);
+/* /proc/PID/mem opened for reading and writing: an fd, or -errno. */
+int procfs_mem_open(pid_t pid);
+/* How many attaches SysV segment shmid has (/proc/sysvipc/shm), or -1. */
+long procfs_shm_nattch(uint64_t shmid);
+
+/* procfs_fd.c: fd of pid, through /proc/PID/fd/FD. 0 or -errno. */
+int procfs_fd_stat(pid_t pid, int fd, struct stat *st);
+/* Its link text, NUL-terminated: the length, or -errno. */
+int procfs_fd_link(pid_t pid, int fd, char *buf, size_t size);
+bool procfs_fd_on_procfs(pid_t pid, int fd);
+/* Whether its file is on a noexec mount. */
+bool procfs_fd_noexec(pid_t pid, int fd);
+/* Its file opened anew with flags: an fd, or -errno. */
+int procfs_fd_reopen(pid_t pid, int fd, int flags);
+struct procfs_fdinfo {
+	uint64_t pos;         /* file position */
+	unsigned int flags;   /* open flags (O_ACCMODE...) */
+};
+int procfs_fdinfo(pid_t pid, int fd, struct procfs_fdinfo *info);
+/* fn(fd) for each fd pid has open. */
+int procfs_each_fd(pid_t pid, void (*fn)(int fd, void *ctx), void *ctx);
+/* The process whose memory fd writes, when it is a /proc/N/mem or
+ * /proc/N/task/M/mem file; else 0. */
+pid_t procfs_fd_mem_of(pid_t pid, int fd);
+/* The thread whose status file fd shows (".../TID/status" on procfs; its
+ * link text in link), or 0. */
+pid_t procfs_fd_status_of(pid_t pid, int fd, char *link, size_t size);
+
 #endif

@@ -5,14 +5,16 @@
  * whole with getline, or a long path would be cut into lines the program
  * wrote.
  */
-#include "procfs.h"
+#include "ptrace/procfs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -215,4 +217,91 @@ uint64_t procfs_present_bytes(pid_t pid, uint64_t start, uint64_t len)
 	}
 	close(fd);
 	return done;
+}
+
+int procfs_each_task(pid_t pid, int (*fn)(pid_t tid, void *ctx), void *ctx)
+{
+	char path[64];
+	struct dirent *d;
+	int rc = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (rc >= 0 && (d = readdir(dir))) {
+		pid_t tid = (pid_t)atoi(d->d_name);
+
+		if (tid > 0)
+			rc = fn(tid, ctx);
+	}
+	closedir(dir);
+	return rc < 0 ? rc : 0;
+}
+
+void procfs_comm(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "re");
+	if (!f || !fgets(buf, (int)size, f))
+		snprintf(buf, size, "?");
+	else
+		buf[strcspn(buf, "\n")] = '\0';
+	if (f)
+		fclose(f);
+}
+
+bool procfs_same_pid_ns(pid_t tid)
+{
+	char path[64];
+	struct stat mine, its;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", tid);
+	if (stat("/proc/self/ns/pid", &mine) < 0 || stat(path, &its) < 0)
+		return true;
+	return mine.st_ino == its.st_ino && mine.st_dev == its.st_dev;
+}
+
+int procfs_stat_in(pid_t tid, const char *name, struct stat *st)
+{
+	char path[4200];
+
+	/* /proc/TID/root and cwd are the thread's own root and directory,
+	 * through its mount namespace (proc(5)). */
+	if (snprintf(path, sizeof(path), "/proc/%d/%s/%s", tid,
+		     name[0] == '/' ? "root" : "cwd", name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return stat(path, st) < 0 ? -errno : 0;
+}
+
+int procfs_mem_open(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+long procfs_shm_nattch(uint64_t shmid)
+{
+	FILE *f = fopen("/proc/sysvipc/shm", "re");
+	char *line = NULL;
+	size_t cap = 0;
+	long key, id, perms, size, cpid, lpid, nattch, found = -1;
+
+	if (!f)
+		return -1;
+	while (found < 0 && getline(&line, &cap, f) > 0)
+		if (sscanf(line, "%ld %ld %lo %ld %ld %ld %ld", &key, &id, &perms, &size,
+			   &cpid, &lpid, &nattch) == 7 && (uint64_t)id == shmid)
+			found = nattch;
+	free(line);
+	fclose(f);
+	return found;
 }
