@@ -89,6 +89,14 @@ struct sc_call {
 	int8_t slot[6];
 };
 
+/* Whether a call's return value is an error: the kernel returns -errno,
+ * at most MAX_ERRNO (4095) of them (include/linux/err.h); an address
+ * mmap returns may be "negative" as a signed number yet is no error. */
+static inline bool sysent_failed(int64_t ret)
+{
+	return ret < 0 && ret > -4096;
+}
+
 /* Fill call from a syscall number and raw register arguments of abi.
  * Unknown calls get SC_NONE. */
 void sysent_decode(enum sc_abi abi, long nr, const uint64_t raw[6],

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <sys/wait.h>
 
-#include "pt.h"
+#include "ptrace/pt.h"
 
 static int request(enum __ptrace_request req, pid_t tid, void *addr, void *data)
 {

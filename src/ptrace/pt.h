@@ -15,6 +15,13 @@
 
 #include "arch.h"
 
+/* A signal whose delivery stops the group (signal(7)): a stop with it and
+ * PTRACE_EVENT_STOP is a group-stop (ptrace(2), "Group-stop"). */
+static inline bool pt_is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
 int pt_seize(pid_t tid, long options);
 int pt_interrupt(pid_t tid);
 int pt_setoptions(pid_t tid, long options);

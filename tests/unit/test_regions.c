@@ -7,7 +7,7 @@
  * in turn, and a hostile-sized map is forked 50 times. The checks look
  * into the tree (regions_node.h): order, balance, heap order, refcounts.
  */
-#include "regions_node.h"
+#include "model/regions_node.h"
 
 #include <errno.h>
 #include <inttypes.h>

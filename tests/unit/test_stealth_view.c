@@ -4,7 +4,7 @@
  * file rewritten as it would read without emt. TAP output; exit status 1
  * if any failed.
  */
-#include "stealth_view.h"
+#include "decide/stealth_view.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -7,7 +7,8 @@
 #include <pthread.h>
 #include <stdio.h>
 
-#include "internal.h"
+#include "monitor.h"
+#include "model/model.h"
 
 static int n_test, n_failed;
 

@@ -16,17 +16,6 @@
 
 typedef struct user_regs_struct arch_regs;
 
-#define ARCH_NR_MMAP 9
-#define ARCH_NR_MPROTECT 10
-#define ARCH_NR_MUNMAP 11
-#define ARCH_NR_BRK 12
-#define ARCH_NR_MREMAP 25
-#define ARCH_NR_CLONE 56
-#define ARCH_NR_FORK 57
-#define ARCH_NR_VFORK 58
-#define ARCH_NR_CLONE3 435
-#define ARCH_NR_PKEY_MPROTECT 329
-
 /* Longest x86 instruction: a fetch fault lies at most this far past rip. */
 #define ARCH_MAX_INSN_LEN 15
 
