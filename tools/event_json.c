@@ -33,7 +33,7 @@ static void prot_member(struct json *j, const char *key, int prot)
 	json_string(j, emt_prot_string(prot, buf, sizeof(buf)));
 }
 
-static void regs(struct json *j, const struct emt_regs *r)
+static void regs_x86_64(struct json *j, const struct emt_regs_x86_64 *r)
 {
 	const struct {
 		const char *name;
@@ -49,7 +49,6 @@ static void regs(struct json *j, const struct emt_regs *r)
 		{ "gs_base", r->gs_base }, { "orig_rax", r->orig_rax },
 	};
 
-	json_key(j, "regs");
 	json_object_begin(j);
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		json_key(j, v[i].name);
@@ -85,6 +84,20 @@ static const char *origin_name(enum emt_origin origin)
 	const char *name = emt_origin_name(origin);
 
 	return name ? name : "unknown";
+}
+
+/* "arch", then "regs" with the registers of that arch. */
+static void regs(struct json *j, const struct emt_regs *r)
+{
+	json_key(j, "arch");
+	json_string(j, emt_arch_name(r->arch));
+	json_key(j, "regs");
+	if (r->arch == EMT_ARCH_X86_64) {
+		regs_x86_64(j, &r->x86_64);
+	} else {
+		json_object_begin(j);
+		json_object_end(j);
+	}
 }
 
 static void exec_event(struct json *j, const struct emt_event *ev)

@@ -187,12 +187,12 @@ static void process_line(const struct emt_event *ev)
 	}
 }
 
-/* Where the thread was going: RIP when it lies in the capture; otherwise
+/* Where the thread was going: the pc when it lies in the capture; otherwise
  * (an instruction straddling into the next page) the faulting address. */
 static bool disasm_start(const struct emt_event *ev, uint64_t *start)
 {
-	if (ev->registers.rip >= ev->addr && ev->registers.rip - ev->addr < ev->len)
-		*start = ev->registers.rip;
+	if (ev->registers.pc >= ev->addr && ev->registers.pc - ev->addr < ev->len)
+		*start = ev->registers.pc;
 	else if (ev->fault_addr >= ev->addr && ev->fault_addr - ev->addr < ev->len)
 		*start = ev->fault_addr;
 	else

@@ -39,7 +39,7 @@ extern "C" {
 #define EMT_API __attribute__((visibility("default")))
 
 #define EMT_VERSION_MAJOR 0
-#define EMT_VERSION_MINOR 1
+#define EMT_VERSION_MINOR 2
 
 /* What kind of thing an event reports. */
 enum emt_event_type {
@@ -94,11 +94,26 @@ enum emt_blind_route {
 					 answer memory calls */
 };
 
-/* Registers of the thread at the moment of the execute fault. */
-struct emt_regs {
+/* The processor whose registers an emt_regs holds. */
+enum emt_arch {
+	EMT_ARCH_X86_64 = 1,
+};
+
+struct emt_regs_x86_64 {
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 	uint64_t rip, eflags, cs, ss, fs_base, gs_base, orig_rax;
+};
+
+/* Registers of the thread at the moment of the execute fault: pc and sp
+ * whatever the processor, all of them in the member arch names. */
+struct emt_regs {
+	enum emt_arch arch;
+	uint64_t pc;            /* the instruction the thread was fetching */
+	uint64_t sp;
+	union {
+		struct emt_regs_x86_64 x86_64; /* arch EMT_ARCH_X86_64 */
+	};
 };
 
 enum emt_process_change {
@@ -255,6 +270,7 @@ EMT_API void emt_monitor_free(struct emt_monitor *mon);
 
 /* Static names for logs: "PROT_READ|PROT_EXEC", "mprotect", "wx_map". */
 EMT_API const char *emt_origin_name(enum emt_origin origin);
+EMT_API const char *emt_arch_name(enum emt_arch arch); /* "x86_64" */
 EMT_API const char *emt_blind_route_name(enum emt_blind_route route);
 EMT_API const char *emt_syscall_name(long nr);
 /* Writes the PROT_* names of prot into buf; returns buf. */

@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -41,17 +42,36 @@ static bool is_fault(const siginfo_t *si)
 				   si->si_signo == SIGILL || si->si_signo == SIGFPE);
 }
 
+/* Room for one more kept signal: false when there is none. */
+static bool requeue_room(struct thread *t)
+{
+	siginfo_t *grown;
+	int cap;
+
+	if (t->n_requeue < t->cap_requeue)
+		return true;
+	if (t->cap_requeue >= THREAD_REQUEUE_MAX)
+		return false;
+	cap = t->cap_requeue ? t->cap_requeue * 2 : 16;
+	grown = realloc(t->requeue, (size_t)cap * sizeof(*grown));
+	if (!grown)
+		return false;
+	t->requeue = grown;
+	t->cap_requeue = cap;
+	return true;
+}
+
 /* A standard signal pending twice is pending once (the kernel does not
- * queue it twice either): past the bound only real-time signals are lost,
- * and said so. */
+ * queue it twice either); a real-time one is queued as often as it came,
+ * as the kernel would while the thread did not run. */
 static void add_requeue(struct emt_monitor *mon, struct thread *t, const siginfo_t *si)
 {
-	for (int i = 0; t->n_requeue == THREAD_REQUEUE_MAX && i < t->n_requeue; i++)
-		if (t->requeue[i].si_signo == si->si_signo && si->si_signo < SIGRTMIN)
+	for (int i = 0; si->si_signo < SIGRTMIN && i < t->n_requeue; i++)
+		if (t->requeue[i].si_signo == si->si_signo)
 			return;
-	if (t->n_requeue == THREAD_REQUEUE_MAX) {
+	if (!requeue_room(t)) {
 		emt_log(mon, EMT_LOG_WARN, "signal %d of %d lost: %d arrived while emt held it",
-			si->si_signo, t->tid, THREAD_REQUEUE_MAX);
+			si->si_signo, t->tid, t->n_requeue);
 		return;
 	}
 	t->requeue[t->n_requeue++] = *si;

@@ -111,6 +111,7 @@ static int add_rules(scmp_filter_ctx ctx)
 	struct scmp_arg_cmp untraced = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED,
 					       CLONE_UNTRACED);
 	struct scmp_arg_cmp set_seccomp = SCMP_A0(SCMP_CMP_MASKED_EQ, LOW32, PR_SET_SECCOMP);
+	struct scmp_arg_cmp other_process = SCMP_A0(SCMP_CMP_NE, 0);
 	int rc = add_mmap_rules_base(ctx);
 
 	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
@@ -132,7 +133,7 @@ static int add_rules(scmp_filter_ctx ctx)
 	rc |= rule(ctx, SC_PRCTL, 1, &set_seccomp);
 	rc |= add_open_rules(ctx);
 	/* Limits set on another process, maybe emt's own (shield.c). */
-	rc |= seccomp_rule_add(ctx, TRACE, SCMP_SYS(prlimit64), 1, SCMP_A0(SCMP_CMP_NE, 0));
+	rc |= rule(ctx, SC_PRLIMIT64, 1, &other_process);
 	return rc ? -EINVAL : 0;
 }
 
@@ -165,24 +166,38 @@ int filter_trace_calls(scmp_filter_ctx ctx, const enum sc_op *calls, size_t n)
 	return rc ? -EINVAL : 0;
 }
 
+/* Every call of group g but those in skip[0..n_skip). */
+static int add_group_rules(scmp_filter_ctx ctx, enum sc_group g,
+			   const enum sc_op *skip, size_t n_skip)
+{
+	enum sc_op calls[SC_COUNT];
+	size_t n = 0;
+
+	for (enum sc_op op = SC_NONE + 1; op < SC_COUNT; op++) {
+		bool skipped = false;
+
+		for (size_t i = 0; i < n_skip; i++)
+			skipped |= skip[i] == op;
+		if (sysent_group(op) == g && !skipped)
+			calls[n++] = op;
+	}
+	return filter_trace_calls(ctx, calls, n);
+}
+
 /* Calls that make the kernel write into user buffers (kwrite.c). */
 static int add_read_rules(scmp_filter_ctx ctx)
 {
-	static const enum sc_op calls[] = { SC_READ, SC_PREAD64, SC_READV, SC_PREADV,
-					    SC_PREADV2, SC_RECVFROM, SC_RECVMSG };
-
-	return filter_trace_calls(ctx, calls, sizeof(calls) / sizeof(calls[0]));
+	return add_group_rules(ctx, SCG_BUFFER_WRITE, NULL, 0);
 }
 
-/* Calls that make the kernel write a file or /proc/PID/mem (writes.c). */
+/* Calls that make the kernel write a file or /proc/PID/mem (writes.c),
+ * but truncate, which always stops (by path), and process_vm_writev,
+ * which respects the pages' protection: it faults instead. */
 static int add_write_rules(scmp_filter_ctx ctx)
 {
-	static const enum sc_op calls[] = {
-		SC_WRITE, SC_PWRITE64, SC_WRITEV, SC_PWRITEV, SC_PWRITEV2, SC_SENDFILE,
-		SC_SPLICE, SC_COPY_FILE_RANGE, SC_FALLOCATE, SC_FTRUNCATE,
-	};
+	static const enum sc_op skip[] = { SC_TRUNCATE, SC_PROCESS_VM_WRITEV };
 
-	return filter_trace_calls(ctx, calls, sizeof(calls) / sizeof(calls[0]));
+	return add_group_rules(ctx, SCG_FILE_WRITE, skip, sizeof(skip) / sizeof(skip[0]));
 }
 
 /* Every mmap: under READ_IMPLIES_EXEC a readable mapping is executable. */

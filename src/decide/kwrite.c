@@ -164,7 +164,5 @@ bool kwrite_prepare_iov(struct emt_monitor *mon, struct thread *t,
 
 bool kwrite_is_candidate(enum sc_op op)
 {
-	return op == SC_READ || op == SC_PREAD64 || op == SC_READV ||
-	       op == SC_PREADV || op == SC_PREADV2 || op == SC_RECVFROM ||
-	       op == SC_RECVMSG;
+	return sysent_group(op) == SCG_BUFFER_WRITE;
 }

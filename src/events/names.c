@@ -9,6 +9,14 @@
 #include "monitor.h"
 #include "events/events.h"
 
+/* names[i], or "unknown" for a value the table does not have. */
+static const char *name_in(const char *const *names, size_t n, unsigned int i)
+{
+	return i < n && names[i] ? names[i] : "unknown";
+}
+
+#define NAME_IN(names, i) name_in(names, sizeof(names) / sizeof(names[0]), (unsigned int)(i))
+
 const char *emt_origin_name(enum emt_origin origin)
 {
 	static const char *const names[] = {
@@ -22,9 +30,7 @@ const char *emt_origin_name(enum emt_origin origin)
 		[EMT_ORIGIN_KERNEL_WRITE] = "kernel_write",
 	};
 
-	if ((unsigned)origin < sizeof(names) / sizeof(names[0]))
-		return names[origin];
-	return "unknown";
+	return NAME_IN(names, origin);
 }
 
 const char *emt_blind_route_name(enum emt_blind_route route)
@@ -41,9 +47,16 @@ const char *emt_blind_route_name(enum emt_blind_route route)
 		[EMT_BLIND_SECCOMP_NOTIFY] = "seccomp_notify",
 	};
 
-	if ((unsigned)route < sizeof(names) / sizeof(names[0]))
-		return names[route];
-	return "unknown";
+	return NAME_IN(names, route);
+}
+
+const char *emt_arch_name(enum emt_arch arch)
+{
+	static const char *const names[] = {
+		[EMT_ARCH_X86_64] = "x86_64",
+	};
+
+	return NAME_IN(names, arch);
 }
 
 const char *emt_syscall_name(long nr)

@@ -110,7 +110,11 @@ enum thread_state {
 				  handled by stops_reap */
 };
 
-#define THREAD_REQUEUE_MAX 16
+/* Signals kept for one thread at the most. The kernel queues a user's
+ * real-time signals up to RLIMIT_SIGPENDING (some thousands), then the
+ * sender gets EAGAIN; emt, which takes them off the queue while it holds
+ * the thread, keeps as many before saying one is lost. */
+#define THREAD_REQUEUE_MAX 65536
 
 /* A flip a thread makes through its trampoline slot: the syscall stop it
  * is to make there, what it is to call, and where it was. */
@@ -139,9 +143,9 @@ struct thread {
 	siginfo_t saved_siginfo;
 	/* More signals met while emt drove the thread, sent again once it
 	 * runs (thread_resume); an array, since a real-time signal may come
-	 * several times. */
-	siginfo_t requeue[THREAD_REQUEUE_MAX];
-	int n_requeue;
+	 * several times, grown as they come and freed with the thread. */
+	siginfo_t *requeue;
+	int n_requeue, cap_requeue;
 	struct pending_call call;
 	uint64_t last_fault_pc, last_fault_addr; /* last fault seen stale */
 	int stale_count;

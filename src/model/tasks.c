@@ -74,6 +74,7 @@ void thread_remove(struct emt_monitor *mon, struct thread *t)
 		if (t->proc->live_tid == t->tid && t->proc->n_threads > 0)
 			proc_pick_live_tid(mon, t->proc, t->tid);
 	}
+	free(t->requeue);
 	free(t);
 }
 

@@ -199,6 +199,21 @@ register "attach to a process exiting meanwhile (20 rounds): no hang" t_attach_e
 
 # ---- races in the process tree ----
 
+# attach_until_exit VICTIM ARGS LIMIT DONE_REGEX: the victim (started with
+# -w) runs under emt attached from the start of its work until it exits;
+# emt exits after it, with the announced events.
+attach_until_exit() {
+	local victim=$1 args=$2 limit=$3 done_re=$4
+	# shellcheck disable=SC2086 # ARGS are words
+	start_victim "$victim" -w $args
+	attach_emt
+	kill -USR1 "$vpid"
+	finish_victim "$limit" "$done_re"
+	wait_child "$epid" 10 || fail "emt did not exit after the program"
+	cp victim.out emt.out
+	check_events --attached --only-announced
+}
+
 # A thread execs while emt steps the main thread through a flip: 50
 # rounds, each exec'd image runs.
 t_exec_race() {
@@ -206,13 +221,7 @@ t_exec_race() {
 }
 
 t_exec_race_attach() {
-	start_victim exec_race -w 30
-	attach_emt
-	kill -USR1 "$vpid"
-	finish_victim 60 '^exec_race: 30 of 30 children'
-	wait_child "$epid" 10 || fail "emt did not exit after the program"
-	cp victim.out emt.out
-	check_events --attached --only-announced
+	attach_until_exit exec_race 30 60 '^exec_race: 30 of 30 children'
 }
 
 register "execve by a thread while emt steps another (50 rounds)" t_exec_race
@@ -225,16 +234,17 @@ t_fork_kill() {
 }
 
 t_fork_kill_attach() {
-	start_victim fork_kill -w 20
-	attach_emt
-	kill -USR1 "$vpid"
-	finish_victim 60 '^fork_kill: every child ran its code$'
-	wait_child "$epid" 10 || fail "emt did not exit after the program"
-	cp victim.out emt.out
-	check_events --attached --only-announced
+	attach_until_exit fork_kill 20 60 '^fork_kill: every child ran its code$'
+}
+
+# --stealth keeps state per process (the status fd each parent reads),
+# which an orphan inherits from its dead parent.
+t_fork_kill_stealth() {
+	victim_case -e --stealth -c --only-announced -c --exit-code=0 fork_kill -s 20
 }
 
 register "parents killed while forking (20 rounds): children adopted" t_fork_kill
+register "--stealth: parents killed while forking (20 rounds)" t_fork_kill_stealth
 register "attach: parents killed while forking (20 rounds)" t_fork_kill_attach
 
 # A sibling rewrites clone3's flags (CLONE_UNTRACED, CLONE_THREAD,
@@ -245,13 +255,7 @@ t_clone3_race() {
 }
 
 t_clone3_race_attach() {
-	start_victim clone3_race -w 200
-	attach_emt
-	kill -USR1 "$vpid"
-	finish_victim 60 '^clone3_race: every child ran its code$'
-	wait_child "$epid" 10 || fail "emt did not exit after the program"
-	cp victim.out emt.out
-	check_events --attached --only-announced
+	attach_until_exit clone3_race 200 60 '^clone3_race: every child ran its code$'
 }
 
 register "clone3 flags rewritten by a sibling (200 rounds)" t_clone3_race

@@ -184,6 +184,9 @@ def check_exec(ev, outdir):
         problem(f"line {n}: written_by {ev['written_by']!r} with origin "
                 f"{ev.get('origin')!r}, not kernel_write")
         ok = False
+    if ev.get("arch") != "x86_64":
+        problem(f"line {n}: arch {ev.get('arch')!r}, not x86_64")
+        ok = False
     regs = ev.get("regs")
     if not isinstance(regs, dict) or any(not is_hex(regs.get(r)) for r in REGS):
         problem(f"line {n}: regs missing or not hex strings: {regs!r}")

@@ -75,18 +75,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < THREADS; i++)
 		pthread_join(th[i], NULL);
 
-	for (i = 0; i < THREADS; i++) {
-		if (o.check_maps && !page_is_rwx(pages[i])) {
-			printf("page %d is not rwx in /proc/self/maps\n", i);
-			bad = 1;
-		}
-		if (run_slot(pages[i], 0xfeed))
-			bad = 1;
-	}
-	if (atomic_load(&errors)) {
-		printf("%ld wrong results\n", atomic_load(&errors));
-		bad = 1;
-	}
+	bad |= check_busy_pages(pages, THREADS, o.check_maps ? page_is_rwx : NULL,
+				atomic_load(&errors));
 	printf(bad ? "busy FAILED\n" : "busy ok\n");
 	return bad;
 }

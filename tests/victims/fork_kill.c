@@ -8,13 +8,17 @@
  * never comes (the kernel reports no ptrace event to a task with SIGKILL
  * pending): emt must still let it run, with its inherited pages tracked.
  *
- * usage: fork_kill [-w] [ROUNDS]   (default 20)
+ * usage: fork_kill [-w] [-s] [ROUNDS]   (default 20)
  *   -w: announce "ready" and wait for SIGUSR1 first (for attaching).
+ *   -s: each parent reads /proc/self/status first and keeps it open, so
+ *       that emt --stealth follows that fd in it, and in every child.
  * Every child reports on a pipe that it started and that its code ran;
  * the victim reads until every child is gone (end of file), at most 30
  * seconds. Exit 0 when every child that started also ran its code.
  */
+#include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -51,10 +55,18 @@ static void child(int fd, uint8_t *page, uint32_t v, pid_t parent)
 
 /* Forks until killed (or out of children to make); reaps none: the
  * children are reparented when it dies. */
-static void parent(int fd)
+static void parent(int fd, bool open_status)
 {
 	uint8_t *page = map_rwx(VICTIM_PAGE);
 	pid_t self = getpid();
+	char buf[64];
+	int status_fd;
+
+	if (open_status) {
+		status_fd = open("/proc/self/status", O_RDONLY);
+		if (status_fd < 0 || read(status_fd, buf, sizeof(buf)) <= 0)
+			_exit(VICTIM_BROKEN);
+	}
 
 	for (uint32_t v = 1; v <= MAX_CHILDREN; v++) {
 		emit_ret_imm(page, v);
@@ -97,6 +109,7 @@ static int collect(int fd, int *started, int *ran)
 int main(int argc, char **argv)
 {
 	int rounds = 20, i = 1, fds[2], started = 0, ran = 0;
+	bool open_status = false;
 	unsigned int seed = 1;
 	sigset_t none;
 
@@ -108,6 +121,8 @@ int main(int argc, char **argv)
 		while (!go)
 			sigsuspend(&none);
 	}
+	if (argc > i && strcmp(argv[i], "-s") == 0 && ++i)
+		open_status = true;
 	if (argc > i)
 		rounds = atoi(argv[i]);
 	if (pipe(fds) < 0)
@@ -120,7 +135,7 @@ int main(int argc, char **argv)
 			victim_die("fork");
 		if (pid == 0) {
 			close(fds[0]);
-			parent(fds[1]);
+			parent(fds[1], open_status);
 		}
 		nap_us(rand_r(&seed) % 4000);
 		kill(pid, SIGKILL);

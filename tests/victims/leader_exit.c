@@ -86,18 +86,8 @@ static void *finisher(void *arg)
 	atomic_store(&stop, 1);
 	for (int i = 1; i < n_threads; i++)
 		pthread_join(threads[i], NULL);
-	for (int i = 0; i < n_threads; i++) {
-		if (check_maps && !page_is_rwx(pages[i])) {
-			printf("page %d is not rwx in /proc/self/maps\n", i);
-			bad = 1;
-		}
-		if (run_slot(pages[i], 0xfeed))
-			bad = 1;
-	}
-	if (atomic_load(&errors)) {
-		printf("%ld wrong results\n", atomic_load(&errors));
-		bad = 1;
-	}
+	bad |= check_busy_pages(pages, n_threads, check_maps ? page_is_rwx : NULL,
+				atomic_load(&errors));
 	printf(bad ? "leader_exit FAILED\n" : "leader_exit ok\n");
 	exit(bad);
 }

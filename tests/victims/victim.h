@@ -398,6 +398,29 @@ static inline int run_slot(uint8_t *page, uint32_t v)
 	return call_code(fn) == (int)(v % 64) ? 0 : -1;
 }
 
+/* After busy threads: each page still RWX to the program (is_rwx reads
+ * the maps; NULL: not checked), each still runs, and no thread saw a wrong
+ * result (errors). 0, or 1 with what went wrong printed. */
+static inline int check_busy_pages(uint8_t *const *pages, int n,
+				   int (*is_rwx)(const void *), long errors)
+{
+	int bad = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (is_rwx && !is_rwx(pages[i])) {
+			printf("page %d is not rwx in /proc/self/maps\n", i);
+			bad = 1;
+		}
+		if (run_slot(pages[i], 0xfeed))
+			bad = 1;
+	}
+	if (errors) {
+		printf("%ld wrong results\n", errors);
+		bad = 1;
+	}
+	return bad;
+}
+
 /* Emits `mov eax, imm; ret` at p, announces the page, runs it and checks
  * the result. */
 static inline void run_ret_imm(void *p, uint32_t imm, unsigned long seq, const char *origin)

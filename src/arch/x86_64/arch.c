@@ -14,7 +14,8 @@ bool arch_is_syscall_insn(const uint8_t insn[ARCH_SYSCALL_INSN_LEN])
 
 void arch_regs_to_event(const arch_regs *r, struct emt_regs *out)
 {
-	*out = (struct emt_regs){
+	*out = (struct emt_regs){ .arch = EMT_ARCH_X86_64, .pc = r->rip, .sp = r->rsp };
+	out->x86_64 = (struct emt_regs_x86_64){
 		.rax = r->rax, .rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx,
 		.rsi = r->rsi, .rdi = r->rdi, .rbp = r->rbp, .rsp = r->rsp,
 		.r8 = r->r8, .r9 = r->r9, .r10 = r->r10, .r11 = r->r11,
