@@ -78,6 +78,10 @@ int inject_step_program(struct emt_monitor *mon, struct thread *t, uint64_t from
 /* Give every tracked page of t's address space the protection the
  * program asked for, and forget them. */
 void inject_restore_asked(struct emt_monitor *mon, struct thread *t);
+/* The same but for [skip_start, skip_end), which no longer holds what
+ * the map says (unmapped, replaced). */
+void inject_restore_asked_outside(struct emt_monitor *mon, struct thread *t,
+				  uint64_t skip_start, uint64_t skip_end);
 /* Single-step t until it is out of its trampoline slot. */
 void inject_leave_tramp(struct emt_monitor *mon, struct thread *t);
 

@@ -60,22 +60,22 @@ static void settle_signal(struct emt_monitor *mon, struct thread *t, int sig)
 /* Whether t, stopped with status, can run calls now. */
 static bool usable(struct emt_monitor *mon, struct thread *t, int status)
 {
-	int sig = WSTOPSIG(status), event = status >> 16;
-
 	t->state = THREAD_STOPPED;
 	t->stop_status = status;
-	if (event == PTRACE_EVENT_STOP)
+	switch (pt_stop_of(status)) {
+	case STOP_EVENT_STOP:
 		return true;
-	if (sig == (SIGTRAP | 0x80) || event == PTRACE_EVENT_SECCOMP) {
+	case STOP_SYSCALL:
+	case STOP_SECCOMP:
 		settle_syscall(mon, t);
 		return true;
-	}
-	if (event) {
+	case STOP_SIGNAL:
+		settle_signal(mon, t, WSTOPSIG(status));
+		return true;
+	default:
 		stops_handle(mon, t->tid, status);
 		return false;
 	}
-	settle_signal(mon, t, sig);
-	return true;
 }
 
 static int stop_one(struct emt_monitor *mon, struct thread *t, int *status)
@@ -138,12 +138,9 @@ struct thread *borrow_thread_of(struct emt_monitor *mon, struct proc *p,
 
 void borrow_return(struct emt_monitor *mon, struct thread *t, struct thread *self)
 {
-	int st = t->stop_status;
-
 	if (t == self || t->state != THREAD_STOPPED)
 		return;
-	if ((st >> 16) == PTRACE_EVENT_STOP && pt_is_stop_signal(WSTOPSIG(st)) &&
-	    pt_listen(t->tid) == 0) {
+	if (pt_is_group_stop(t->stop_status) && pt_listen(t->tid) == 0) {
 		t->state = THREAD_LISTENING;
 		return;
 	}

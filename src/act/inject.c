@@ -81,16 +81,17 @@ static int step(struct emt_monitor *mon, struct thread *t, uint64_t from_pc,
 		rc = thread_wait_stop(mon, t, status);
 		if (rc)
 			return rc;
-		int sig = WSTOPSIG(*status), event = *status >> 16;
+		enum pt_stop kind = pt_stop_of(*status);
+		int sig = WSTOPSIG(*status);
 
-		if (event == PTRACE_EVENT_EXEC || event == PTRACE_EVENT_EXIT) {
+		if (kind == STOP_EXEC || kind == STOP_EXIT) {
 			/* The call it was in belongs to the image or
 			 * thread that is gone. */
 			t->call.op = SC_NONE;
 			thread_defer_stop(mon, t, *status);
 			return -ESRCH;
 		}
-		if (event != 0 || sig == (SIGTRAP | 0x80)) {
+		if (kind != STOP_SIGNAL) {
 			if (hand_over)
 				return -EAGAIN;
 			continue;
@@ -214,18 +215,36 @@ int inject_mprotect(struct emt_monitor *mon, struct thread *t, uint64_t addr,
 	return sysent_failed(ret) ? (int)ret : 0;
 }
 
-void inject_restore_asked(struct emt_monitor *mon, struct thread *t)
+static void restore_range(struct emt_monitor *mon, struct thread *t, uint64_t start,
+			  uint64_t end, int asked)
+{
+	if (start < end && inject_mprotect(mon, t, start, end - start, asked))
+		emt_log(mon, EMT_LOG_ERROR, "cannot restore 0x%llx in %d",
+			(unsigned long long)start, t->proc->pid);
+}
+
+void inject_restore_asked_outside(struct emt_monitor *mon, struct thread *t,
+				  uint64_t skip_start, uint64_t skip_end)
 {
 	struct region_map *map = &t->proc->mm->map;
 
 	for (const struct region *r = regions_next(map, 0); r;
 	     r = regions_next(map, r->end)) {
-		if (r->attr.asked != r->attr.granted &&
-		    inject_mprotect(mon, t, r->start, r->end - r->start, r->attr.asked))
-			emt_log(mon, EMT_LOG_ERROR, "cannot restore 0x%llx in %d",
-				(unsigned long long)r->start, t->proc->pid);
+		if (r->attr.asked == r->attr.granted)
+			continue;
+		if (r->end <= skip_start || r->start >= skip_end) {
+			restore_range(mon, t, r->start, r->end, r->attr.asked);
+			continue;
+		}
+		restore_range(mon, t, r->start, skip_start, r->attr.asked);
+		restore_range(mon, t, skip_end, r->end, r->attr.asked);
 	}
 	regions_clear(map);
+}
+
+void inject_restore_asked(struct emt_monitor *mon, struct thread *t)
+{
+	inject_restore_asked_outside(mon, t, 0, 0);
 }
 
 void inject_leave_tramp(struct emt_monitor *mon, struct thread *t)

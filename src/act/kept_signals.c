@@ -145,9 +145,7 @@ void thread_requeue(struct thread *t)
  * ignores it (ptrace(2), "Signal injection and suppression"). */
 static bool at_signal_stop(const struct thread *t)
 {
-	int st = t->stop_status;
-
-	return WIFSTOPPED(st) && (st >> 16) == 0 && WSTOPSIG(st) != (SIGTRAP | 0x80);
+	return pt_stop_of(t->stop_status) == STOP_SIGNAL;
 }
 
 int thread_take_signal(struct emt_monitor *mon, struct thread *t)

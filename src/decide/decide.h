@@ -131,7 +131,13 @@ bool faults_on_tracked(const struct thread *t, const siginfo_t *si);
 /* Arm every executable page of [start, end) of actor's address space. */
 void kwin_arm(struct emt_monitor *mon, struct thread *actor, uint64_t start,
 	      uint64_t end, enum sc_op by);
-/* The same for every executable view of a file, in any traced process. */
+/* The same for a write that respects the pages' protection
+ * (process_vm_writev): only the code emt keeps from being written that
+ * the program asked writable, so that the write goes in as natively. */
+void kwin_arm_writable(struct emt_monitor *mon, struct thread *actor, uint64_t start,
+		       uint64_t end, enum sc_op by);
+/* The same as kwin_arm for every executable view of a file, in any traced
+ * process. */
 void kwin_arm_file(struct emt_monitor *mon, struct thread *self, uint64_t dev,
 		   uint64_t ino, enum sc_op by);
 /* Whether some traced process has an executable view of the file. */
@@ -140,6 +146,15 @@ bool kwin_file_runs(struct emt_monitor *mon, uint64_t dev, uint64_t ino);
  * it out of the map, and report it blind; err says why (-errno). */
 void untrack(struct emt_monitor *mon, struct thread *t, uint64_t start, uint64_t end,
 	     int asked, int err);
+/* [start, end) is no longer what the map says (unmapped, replaced): out of
+ * the map; when it cannot be taken out (no memory to split a region),
+ * every other page gets what it asked, the map is dropped, and a blind
+ * event says so. */
+void untrack_gone(struct emt_monitor *mon, struct thread *t, uint64_t start, uint64_t end);
+/* rc, from an update of t's views, is -ENOMEM: the views are dropped (a
+ * wrong one would arm pages of another file) and a blind event says that
+ * writes through other mappings are no longer followed. */
+void untrack_views(struct emt_monitor *mon, struct thread *t, int rc);
 
 /* protect.c: what emt grants for what the program asks */
 int prot_armed(int asked);

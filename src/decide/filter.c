@@ -67,6 +67,8 @@ static const enum sc_op always[] = {
 	SC_PERSONALITY,
 	/* by path: the file may be mapped executable anywhere */
 	SC_TRUNCATE,
+	/* into another address space, or its own: needs no fd to be seen */
+	SC_PROCESS_VM_WRITEV,
 	/* a filter of the program's own may answer calls in emt's place */
 	SC_SECCOMP,
 	SC_USERFAULTFD, SC_IO_URING_SETUP, SC_IO_URING_REGISTER,
@@ -191,8 +193,7 @@ static int add_read_rules(scmp_filter_ctx ctx)
 }
 
 /* Calls that make the kernel write a file or /proc/PID/mem (writes.c),
- * but truncate, which always stops (by path), and process_vm_writev,
- * which respects the pages' protection: it faults instead. */
+ * but truncate and process_vm_writev, which always stop. */
 static int add_write_rules(scmp_filter_ctx ctx)
 {
 	static const enum sc_op skip[] = { SC_TRUNCATE, SC_PROCESS_VM_WRITEV };

@@ -45,13 +45,14 @@ static void add_piece(struct pieces *ps, uint64_t start, uint64_t end, int asked
 		ps->v[ps->n++] = (struct piece){ start, end, asked, now, tracked };
 }
 
-/* Tracked pages of [start, end) emt lets run now. */
+/* Tracked pages of [start, end) emt lets run now, of those the program
+ * asked at least want for. */
 static void tracked_pieces(const struct region_map *map, uint64_t start, uint64_t end,
-			   struct pieces *ps)
+			   int want, struct pieces *ps)
 {
 	for (const struct region *r = regions_next(map, start); r && r->start < end;
 	     r = regions_next(map, r->end)) {
-		if (r->attr.granted & PROT_EXEC)
+		if ((r->attr.granted & PROT_EXEC) && (r->attr.asked & want) == want)
 			add_piece(ps, r->start > start ? r->start : start,
 				  r->end < end ? r->end : end, r->attr.asked,
 				  r->attr.granted, true);
@@ -126,16 +127,17 @@ static void arm_piece(struct emt_monitor *mon, struct thread *actor,
 	event_flip(mon, actor, pc->start, len, pc->now, ra.granted);
 }
 
-void kwin_arm(struct emt_monitor *mon, struct thread *actor, uint64_t start,
-	      uint64_t end, enum sc_op by)
+static void arm(struct emt_monitor *mon, struct thread *actor, uint64_t start,
+		uint64_t end, enum sc_op by, bool forced)
 {
 	struct mm_space *mm = actor->proc->mm;
 	struct pieces ps = { .n = 0 };
 
 	start = EMT_PAGE_DOWN(start);
 	end = end < start ? UINT64_MAX : EMT_PAGE_UP(end);
-	tracked_pieces(&mm->map, start, end, &ps);
-	untracked_pieces(actor->tid, mm, start, end, &ps);
+	tracked_pieces(&mm->map, start, end, forced ? 0 : PROT_WRITE, &ps);
+	if (forced)
+		untracked_pieces(actor->tid, mm, start, end, &ps);
 	if (ps.n == PIECES_MAX)
 		event_blind(mon, actor->proc->pid, actor->tid, EMT_BLIND_UNENFORCEABLE,
 			    start, end - start, sysent_native_nr(by),
@@ -143,6 +145,18 @@ void kwin_arm(struct emt_monitor *mon, struct thread *actor, uint64_t start,
 			    "the kernel writes");
 	for (size_t i = 0; i < ps.n; i++)
 		arm_piece(mon, actor, &ps.v[i], by);
+}
+
+void kwin_arm(struct emt_monitor *mon, struct thread *actor, uint64_t start,
+	      uint64_t end, enum sc_op by)
+{
+	arm(mon, actor, start, end, by, true);
+}
+
+void kwin_arm_writable(struct emt_monitor *mon, struct thread *actor, uint64_t start,
+		       uint64_t end, enum sc_op by)
+{
+	arm(mon, actor, start, end, by, false);
 }
 
 /* An executable view of a file being written, found in some address

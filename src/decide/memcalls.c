@@ -331,12 +331,12 @@ static void commit_mmap(struct emt_monitor *mon, struct thread *t,
 				    .flags = c->sc.args[3] & MAP_GROWSDOWN ? REGION_GROWSDOWN : 0 };
 
 	/* A new mapping replaces whatever was there (MAP_FIXED). */
-	regions_remove(&mm->map, addr, end);
-	views_unmap(mm, addr, end);
+	untrack_gone(mon, t, addr, end);
+	untrack_views(mon, t, views_unmap(mm, addr, end));
 	if (c->granted != c->asked && regions_set(&mm->map, addr, end, &attr) < 0)
 		untracked(mon, t, addr, end, c);
 	if (has_view)
-		views_add(mm, &v);
+		untrack_views(mon, t, views_add(mm, &v));
 	/* Code a traced process could write through a file: writes to it
 	 * must be seen, from any process (another may hold the fd). */
 	if (has_view && (v.prot & PROT_EXEC) && written_has(mon, v.dev, v.ino))
@@ -354,7 +354,7 @@ static void commit_brk(struct emt_monitor *mon, struct thread *t, uint64_t brk)
 				    .origin = EMT_ORIGIN_WX_MAP };
 
 	if (mm->brk && brk < mm->brk)
-		regions_remove(&mm->map, brk, mm->brk);
+		untrack_gone(mon, t, brk, mm->brk);
 	if (mm->brk && brk > mm->brk && t->read_implies_exec &&
 	    regions_set(&mm->map, mm->brk, brk, &attr) < 0)
 		untrack(mon, t, mm->brk, brk, attr.asked, -ENOMEM);
@@ -422,20 +422,20 @@ static void commit_success(struct emt_monitor *mon, struct thread *t,
 		if (track_range(&mm->map, grows_from(t, c), end, c) < 0 &&
 		    c->granted != c->asked)
 			untracked(mon, t, grows_from(t, c), end, c);
-		views_protect(mm, a[0], end, c->asked);
+		untrack_views(mon, t, views_protect(mm, a[0], end, c->asked));
 		break;
 	case SC_MUNMAP:
-		regions_remove(&mm->map, a[0], end);
-		views_unmap(mm, a[0], end);
+		untrack_gone(mon, t, a[0], end);
+		untrack_views(mon, t, views_unmap(mm, a[0], end));
 		break;
 	case SC_MREMAP:
-		views_move(mm, a[0], EMT_PAGE_UP(a[1]), ret, EMT_PAGE_UP(a[2]),
-			   a[3] & MREMAP_DONTUNMAP);
+		untrack_views(mon, t, views_move(mm, a[0], EMT_PAGE_UP(a[1]), ret,
+						 EMT_PAGE_UP(a[2]), a[3] & MREMAP_DONTUNMAP));
 		if (regions_move(&mm->map, a[0], EMT_PAGE_UP(a[1]), ret,
 				 EMT_PAGE_UP(a[2]), a[3] & MREMAP_DONTUNMAP) < 0) {
 			move_failed(mon, t, a[0], EMT_PAGE_UP(a[1]), ret, EMT_PAGE_UP(a[2]));
 			if (!(a[3] & MREMAP_DONTUNMAP))
-				regions_remove(&mm->map, a[0], end);
+				untrack_gone(mon, t, a[0], end);
 		}
 		break;
 	default:

@@ -96,13 +96,14 @@ static bool process_madvise_entry(struct emt_monitor *mon, struct thread *t,
 }
 
 /* The view now shows other file pages: what the kernel says it shows. */
-static void refresh_views(struct thread *t, uint64_t start, uint64_t len)
+static void refresh_views(struct emt_monitor *mon, struct thread *t, uint64_t start,
+			  uint64_t len)
 {
 	struct view v;
 
 	if (mapped_view_at(t->tid, start, &v)) {
-		views_unmap(t->proc->mm, start, start + len);
-		views_add(t->proc->mm, &v);
+		untrack_views(mon, t, views_unmap(t->proc->mm, start, start + len));
+		untrack_views(mon, t, views_add(t->proc->mm, &v));
 	}
 }
 
@@ -116,7 +117,7 @@ static bool remap_entry(struct emt_monitor *mon, struct thread *t,
 	if (!v)
 		return false;
 	arm_and_run(mon, t, c, &range, 1);
-	refresh_views(t, a[0], a[1]);
+	refresh_views(mon, t, a[0], a[1]);
 	return false;
 }
 
@@ -141,7 +142,8 @@ static void unseal_tracked(struct emt_monitor *mon, struct thread *t, uint64_t s
 		asked = r->attr.asked;
 		at = hi;
 		inject_mprotect(mon, t, lo, hi - lo, asked);
-		regions_remove(map, lo, hi);
+		if (regions_remove(map, lo, hi) < 0)
+			untrack_gone(mon, t, lo, hi); /* drops the map */
 		if (asked & PROT_EXEC)
 			event_blind(mon, t->proc->pid, t->tid, EMT_BLIND_UNENFORCEABLE, lo,
 				    hi - lo, sysent_native_nr(SC_MSEAL),

@@ -109,12 +109,12 @@ static void shmat_exit(struct emt_monitor *mon, struct thread *t,
 	v.prot = c->asked;
 	v.shared = true;
 	/* SHM_REMAP replaced whatever was there. */
-	regions_remove(&mm->map, v.start, v.end);
+	untrack_gone(mon, t, v.start, v.end);
 	if (c->granted != c->asked && regions_set(&mm->map, v.start, v.end, &attr) < 0) {
 		untrack(mon, t, v.start, v.end, c->asked, -ENOMEM);
 		c->granted = c->asked;
 	}
-	views_add(mm, &v);
+	untrack_views(mon, t, views_add(mm, &v));
 	check_outside(mon, t, c, &v);
 }
 
@@ -129,6 +129,6 @@ void shm_exit(struct emt_monitor *mon, struct thread *t, struct pending_call *c,
 		shmat_exit(mon, t, c, (uint64_t)ret);
 		return;
 	}
-	regions_remove(&mm->map, c->sc.args[0], c->shm_end);
-	views_unmap(mm, c->sc.args[0], c->shm_end);
+	untrack_gone(mon, t, c->sc.args[0], c->shm_end);
+	untrack_views(mon, t, views_unmap(mm, c->sc.args[0], c->shm_end));
 }

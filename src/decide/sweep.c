@@ -92,14 +92,13 @@ static void arm(struct emt_monitor *mon, struct thread *t, const struct maps_ent
 
 /* Executable file mappings are views (views.c): a write to their file
  * changes their code. True for one of a file a program may write. */
-static bool add_view(struct emt_monitor *mon, struct mm_space *mm,
-		     const struct maps_entry *e)
+static bool add_view(struct emt_monitor *mon, struct thread *t, const struct maps_entry *e)
 {
 	struct view v = { e->start, e->end, e->dev, e->ino, e->offset, e->prot, e->shared };
 
 	if (e->ino == 0 || e->path[0] != '/' || !(e->prot & PROT_EXEC))
 		return false;
-	views_add(mm, &v);
+	untrack_views(mon, t, views_add(t->proc->mm, &v));
 	return written_has(mon, e->dev, e->ino);
 }
 
@@ -114,7 +113,7 @@ void sweep(struct emt_monitor *mon, struct thread *t, bool attaching)
 	while (procfs_maps_next(&r, &e)) {
 		enum emt_origin origin = sweep_origin(mon, t->proc->mm, &e, attaching);
 
-		written |= add_view(mon, t->proc->mm, &e);
+		written |= add_view(mon, t, &e);
 		if (origin != EMT_ORIGIN_NONE)
 			arm(mon, t, &e, origin);
 	}

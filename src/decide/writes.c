@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Writes the kernel makes for a program into code: through a /proc/PID/mem
- * file (into any page, whatever its protection), or into a file some
- * traced process maps executable (write, pwrite, sendfile, splice,
- * copy_file_range, fallocate, truncate). None of them faults in the
- * program. emt arms the code about to change (kwin.c), then makes the call
- * itself within the same stop, so the next run is captured.
+ * file (into any page, whatever its protection), into a file some traced
+ * process maps executable (write, pwrite, sendfile, splice,
+ * copy_file_range, fallocate, truncate), or into another address space
+ * with process_vm_writev. None of them faults in the program. emt arms the
+ * code about to change (kwin.c), then makes the call itself within the
+ * same stop, so the next run is captured.
  *
- * These calls stop in emt only in processes that may make such writes
- * (watch.c, WATCH_WRITES): one that opened a mem file for writing, or
- * any once a file a traced process could write is mapped executable.
+ * Writes to files and mem files stop in emt only in processes that may
+ * make them (watch.c, WATCH_WRITES): one that opened a mem file for
+ * writing, or any once a file a traced process could write is mapped
+ * executable. process_vm_writev always stops (filter.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -166,14 +168,62 @@ static void write_file(struct emt_monitor *mon, struct thread *t,
 		syscalls_commit(mon, t, ret);
 }
 
+/* The traced process pid names (a thread or a process id), or NULL. */
+static struct proc *traced_proc(struct emt_monitor *mon, pid_t pid)
+{
+	struct thread *owner = thread_find(mon, pid);
+
+	return owner && owner->proc ? owner->proc : proc_find(mon, pid);
+}
+
+/* process_vm_writev respects the target's protections (no FOLL_FORCE):
+ * into code the program asked writable that emt keeps R-X it would fail
+ * with EFAULT where natively it writes. That code is armed first, in the
+ * target, and the call made within the same stop, as for /proc/PID/mem.
+ * Only the native layout of the remote iovecs is read (x32's compat ones
+ * are not: there the call fails as it did). */
+static void write_vm(struct emt_monitor *mon, struct thread *t, struct pending_call *c)
+{
+	const uint64_t *a = c->sc.args;
+	struct proc *target = traced_proc(mon, (pid_t)a[0]);
+	struct thread *actor;
+	struct iovec v[64];
+	int64_t ret;
+
+	if (!target || target->passive || c->sc.abi != ABI_NATIVE)
+		return;
+	actor = borrow_thread(mon, target, t);
+	if (!actor)
+		return;
+	for (uint64_t at = 0; at < a[4] && at < MAX_IOV; at += 64) {
+		uint64_t n = a[4] - at < 64 ? a[4] - at : 64;
+
+		if (mem_read(mon, t->proc, a[3] + at * sizeof(v[0]), v, n * sizeof(v[0])))
+			break;
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t base = (uint64_t)(uintptr_t)v[i].iov_base;
+
+			if (v[i].iov_len)
+				kwin_arm_writable(mon, actor, base, base + v[i].iov_len, c->op);
+		}
+	}
+	borrow_return(mon, actor, t);
+	if (syscalls_run_now(mon, t, &ret))
+		return;
+	c->report = true;
+	syscalls_commit(mon, t, ret);
+}
+
 bool writes_entry(struct emt_monitor *mon, struct thread *t, struct pending_call *c)
 {
 	pid_t target = 0;
 	struct proc *p;
 
 	c->asked = c->granted = 0;
-	if (c->op == SC_PROCESS_VM_WRITEV)
-		return false; /* respects the pages' protection: it faults */
+	if (c->op == SC_PROCESS_VM_WRITEV) {
+		write_vm(mon, t, c);
+		return false;
+	}
 	if (c->op != SC_TRUNCATE)
 		target = procfs_fd_mem_of(t->tid, (int)c->sc.args[0]);
 	if (target) {

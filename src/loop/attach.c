@@ -130,43 +130,38 @@ static void interrupt_running(struct emt_monitor *mon)
  * is tracked) and the thread interrupted again; one at its exit is let go. */
 static void settle_stop(struct emt_monitor *mon, struct thread *t, int status)
 {
-	int sig = WSTOPSIG(status), event = status >> 16;
-
 	t->state = THREAD_STOPPED;
 	t->stop_status = status;
-	if (event == PTRACE_EVENT_EXIT) {
+	switch (pt_stop_of(status)) {
+	case STOP_EXIT:
 		thread_exiting(mon, t);
-	} else if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
-		   event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_EXEC) {
+		break;
+	case STOP_CLONE:
+	case STOP_EXEC:
 		stops_handle(mon, t->tid, status);
 		interrupt_running(mon);
-	} else if (event == 0 && sig != (SIGTRAP | 0x80)) {
-		thread_keep_signal(mon, t, sig);
+		break;
+	case STOP_SIGNAL:
+		thread_keep_signal(mon, t, WSTOPSIG(status));
 		t->expect_attach_stop = true; /* the interrupt is still due */
-	} else if (event == PTRACE_EVENT_STOP) {
+		break;
+	case STOP_EVENT_STOP:
 		t->expect_attach_stop = false;
+		break;
+	default:
+		break;
 	}
 }
 
-/* Hand each wait status to on_status until no traced thread runs. One
- * waitpid(-1) for all: waiting for one thread at a time would wait for
- * ever on a leader that exits meanwhile, whose death is only reported
- * once its traced threads have been reaped (ptrace(2), "Death under
- * ptrace"). */
-static void wait_while_running(struct emt_monitor *mon,
-			       void (*on_status)(struct emt_monitor *mon, pid_t tid, int status))
+/* Settling and detaching wait until no traced thread runs. One
+ * waitpid(-1) for all (loop_wait): waiting for one thread at a time would
+ * wait for ever on a leader that exits meanwhile, whose death is only
+ * reported once its traced threads have been reaped (ptrace(2), "Death
+ * under ptrace"). */
+static bool any_running_ctx(struct emt_monitor *mon, void *ctx)
 {
-	int status;
-	pid_t tid;
-
-	while (any_running(mon)) {
-		tid = pt_wait(-1, &status, __WALL | __WNOTHREAD);
-		if (tid < 0)
-			break;
-		if (!waker_report(mon, tid, status))
-			on_status(mon, tid, status);
-		stops_reap(mon);
-	}
+	(void)ctx;
+	return any_running(mon);
 }
 
 static void settle_status(struct emt_monitor *mon, pid_t tid, int status)
@@ -175,22 +170,22 @@ static void settle_status(struct emt_monitor *mon, pid_t tid, int status)
 
 	if (t && t->proc && t->state == THREAD_RUNNING && WIFSTOPPED(status)) {
 		settle_stop(mon, t, status);
-		return;
+	} else {
+		stops_handle(mon, tid, status);
+		interrupt_running(mon);
 	}
-	stops_handle(mon, tid, status);
-	interrupt_running(mon);
+	stops_reap(mon);
 }
 
 /* Wait until every seized thread is stopped, exiting or gone. */
 static void settle_all(struct emt_monitor *mon)
 {
-	wait_while_running(mon, settle_status);
+	loop_wait(mon, any_running_ctx, settle_status, NULL);
 }
 
 static void resume_settled(struct emt_monitor *mon, struct thread *t)
 {
-	if (WIFSTOPPED(t->stop_status) && (t->stop_status >> 16) == PTRACE_EVENT_STOP &&
-	    pt_is_stop_signal(WSTOPSIG(t->stop_status))) {
+	if (pt_is_group_stop(t->stop_status)) {
 		if (pt_listen(t->tid) == 0)
 			t->state = THREAD_LISTENING;
 		return;
@@ -273,43 +268,57 @@ int tracee_attach(struct emt_monitor *mon)
 	return 0;
 }
 
+/* A signal met while detaching is kept for delivery, unless it is an emt
+ * fault (a fault's signal, not one the program sent itself with a fault's
+ * si_code, arch_fault_regs): that needs no delivery, the instruction
+ * succeeds once the protections are restored. */
+static void keep_unless_ours(struct emt_monitor *mon, struct thread *t, int sig)
+{
+	siginfo_t si;
+	arch_regs regs;
+	bool ours = pt_getsiginfo(t->tid, &si) == 0 && faults_on_tracked(t, &si) &&
+		    thread_getregs(t, &regs) == 0 && arch_fault_regs(&regs);
+
+	if (!ours)
+		thread_keep_signal(mon, t, sig);
+}
+
 /* Detaching: bring every thread to a stop where a remote call is safe. */
 static void detach_stop(struct emt_monitor *mon, pid_t tid, int status)
 {
 	struct thread *t = thread_find(mon, tid);
+	enum pt_stop kind = pt_stop_of(status);
 	struct __ptrace_syscall_info info;
-	int sig = WSTOPSIG(status), event = status >> 16;
 
-	if (!WIFSTOPPED(status) || !t || !t->proc) {
+	if (kind == STOP_GONE || !t || !t->proc) {
 		stops_handle(mon, tid, status);
 		return;
 	}
 	t->state = THREAD_STOPPED;
 	t->stop_status = status;
-	if (event == PTRACE_EVENT_EXIT) {
+	switch (kind) {
+	case STOP_EXIT:
 		thread_exiting(mon, t); /* never stops again */
-	} else if (sig == (SIGTRAP | 0x80) &&
-	    pt_syscall_info(t->tid, &info) == 0) {
+		break;
+	case STOP_SYSCALL:
+		if (pt_syscall_info(t->tid, &info))
+			break;
 		if (info.op == PTRACE_SYSCALL_INFO_EXIT && t->call.op)
 			syscalls_commit(mon, t, info.exit.rval);
 		if (info.op != PTRACE_SYSCALL_INFO_EXIT)
 			thread_resume(mon, t, 0); /* run to the exit stop */
-	} else if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
-		   event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_EXEC) {
+		break;
+	case STOP_CLONE:
+	case STOP_EXEC:
 		stops_handle(mon, tid, status); /* tracks the child, resumes */
 		interrupt_running(mon);
-	} else if (event == 0 && sig != SIGTRAP) {
-		siginfo_t si;
-		arch_regs regs;
-		/* A fault's signal, not one the program sent itself with a
-		 * fault's si_code (arch_fault_regs). */
-		bool ours = pt_getsiginfo(tid, &si) == 0 &&
-			    faults_on_tracked(t, &si) && thread_getregs(t, &regs) == 0 &&
-			    arch_fault_regs(&regs);
-		/* An emt fault needs no delivery: the instruction succeeds
-		 * once the protections are restored. */
-		if (!ours)
-			thread_keep_signal(mon, t, sig);
+		break;
+	case STOP_SIGNAL:
+		if (WSTOPSIG(status) != SIGTRAP)
+			keep_unless_ours(mon, t, WSTOPSIG(status));
+		break;
+	default:
+		break;
 	}
 }
 
@@ -326,7 +335,7 @@ static void detach_status(struct emt_monitor *mon, pid_t tid, int status)
 
 static void wait_all_stopped(struct emt_monitor *mon)
 {
-	wait_while_running(mon, detach_status);
+	loop_wait(mon, any_running_ctx, detach_status, NULL);
 }
 
 /* A thread interrupted just after it faulted on a page emt stripped still

@@ -34,6 +34,12 @@ int tracee_launch(struct emt_monitor *mon, const sigset_t *child_mask);
 int tracee_attach(struct emt_monitor *mon);
 int tracee_detach_all(struct emt_monitor *mon);
 void tracee_kill_all(struct emt_monitor *mon);
+/* wait.c: wait for statuses, batched, and hand each to on_status (after
+ * the waker's), while go_on(mon, ctx) holds; it runs before each wait. */
+typedef bool (*loop_go_on_fn)(struct emt_monitor *mon, void *ctx);
+typedef void (*loop_status_fn)(struct emt_monitor *mon, pid_t tid, int status);
+void loop_wait(struct emt_monitor *mon, loop_go_on_fn go_on, loop_status_fn on_status,
+	       void *ctx);
 /* stops.c */
 void stops_handle(struct emt_monitor *mon, pid_t tid, int status);
 /* Forget the threads that died while emt drove them, and handle the

@@ -149,92 +149,34 @@ static void launch_settled(struct emt_monitor *mon)
 		set_start_result(mon, stops_exec_error(mon) ?: -ECHILD);
 }
 
-/* One stop that waitpid reported. */
-struct reported {
-	pid_t tid;
-	int status;
-	bool noted;    /* its thread was known: see note_pending */
-};
-
-#define BATCH_MAX 256
-
-/* A stop collected but not handled yet: the thread is stopped, whatever
- * emt's table says, and another thread's handling may need it first. */
-static bool note_pending(struct emt_monitor *mon, pid_t tid, int status)
+/* Tracing goes on while a traced thread is left; a stop the user asked
+ * for is carried out first. */
+static bool tracing_goes_on(struct emt_monitor *mon, void *ctx)
 {
-	struct thread *t = thread_find(mon, tid);
+	bool *stopping = ctx;
+	enum emt_stop_mode mode;
 
-	if (!t || !t->proc)
-		return false;
-	t->batch_pending = true;
-	t->batch_status = status;
-	return true;
+	if (!*stopping && stop_requested(mon, &mode)) {
+		*stopping = true;
+		handle_stop_request(mon, mode);
+	}
+	if (!*stopping)
+		waker_respawn(mon);
+	return mon->n_threads > 0;
 }
 
-/* Collects every stop the kernel has ready, blocking for the first.
- * waitpid(-1) scans the tracer's tracees newest first, so a thread that
- * stops again as soon as it is resumed would be reported before older
- * threads for ever; handling a whole batch before waiting again gives
- * every stopped thread its turn. Returns the count, or -errno. */
-static int wait_batch(struct emt_monitor *mon, struct reported *batch)
+static void trace_status(struct emt_monitor *mon, pid_t tid, int status)
 {
-	/* WUNTRACED: a job-control stop of the waker before it traced
-	 * itself (waker.c); the tracees' stops are reported without it. */
-	int n = 0, flags = __WALL | __WNOTHREAD | WUNTRACED;
-	/* With one tracee nothing else can be ready: spare the empty
-	 * WNOHANG call at every stop. */
-	int max = mon->n_threads > 1 ? BATCH_MAX : 1;
-	pid_t tid = 0;
-
-	while (n < max) {
-		tid = pt_wait(-1, &batch[n].status, flags);
-		if (tid <= 0)
-			break;
-		batch[n].noted = note_pending(mon, tid, batch[n].status);
-		batch[n++].tid = tid;
-		flags |= WNOHANG;
-	}
-	return n ? n : (tid < 0 ? tid : -ECHILD);
-}
-
-static void handle_batch(struct emt_monitor *mon, const struct reported *batch, int n)
-{
-	for (int i = 0; i < n; i++) {
-		struct thread *t = thread_find(mon, batch[i].tid);
-
-		if (waker_report(mon, batch[i].tid, batch[i].status))
-			continue;
-		/* Taken and handled by a borrow meanwhile (borrow.c). */
-		if (batch[i].noted && (!t || !t->batch_pending))
-			continue;
-		if (t)
-			t->batch_pending = false;
-		stops_handle(mon, batch[i].tid, batch[i].status);
-		stops_reap(mon);
-		launch_settled(mon);
-	}
+	stops_handle(mon, tid, status);
+	stops_reap(mon);
+	launch_settled(mon);
 }
 
 static void trace_loop(struct emt_monitor *mon)
 {
-	struct reported batch[BATCH_MAX];
-	enum emt_stop_mode mode;
 	bool stopping = false;
-	int n;
 
-	while (mon->n_threads > 0) {
-		if (!stopping && stop_requested(mon, &mode)) {
-			stopping = true;
-			handle_stop_request(mon, mode);
-			continue;
-		}
-		if (!stopping)
-			waker_respawn(mon);
-		n = wait_batch(mon, batch);
-		if (n < 0)
-			break;
-		handle_batch(mon, batch, n);
-	}
+	loop_wait(mon, tracing_goes_on, trace_status, &stopping);
 }
 
 /* PTRACE_O_SUSPEND_SECCOMP needs CAP_SYS_ADMIN and a tracer with no

@@ -126,6 +126,12 @@ static struct proc *child_proc(struct emt_monitor *mon, struct proc *parent,
 	stealth_fork(parent, p);
 
 	event_process(mon, child, p->parent, EMT_PROCESS_START, 0);
+	if (mm->views_lost) {
+		mm->views_lost = false;
+		event_blind(mon, child, child, EMT_BLIND_UNENFORCEABLE, 0, UINT64_MAX, -1,
+			    "emt ran out of memory following the file mappings of the process: "
+			    "code changed through another mapping of a file is not captured");
+	}
 	return p;
 }
 
@@ -265,6 +271,8 @@ static void on_clone(struct emt_monitor *mon, struct thread *t, int event)
 	p = child_proc(mon, t->proc, (pid_t)msg, flags);
 	if (!p) {
 		emt_log(mon, EMT_LOG_ERROR, "out of memory tracking %lu", msg);
+		/* Never left stopped, untracked, with stripped pages. */
+		kill((pid_t)msg, SIGKILL);
 	} else if (c && c->state == THREAD_HELD) {
 		/* Its attach stop came first and was held for this. */
 		inherit_fix(c, t);
@@ -322,7 +330,7 @@ static void on_exec(struct emt_monitor *mon, struct thread *t)
 	thread_resume(mon, t, 0);
 }
 
-static void on_event_stop(struct emt_monitor *mon, struct thread *t, int sig)
+static void on_event_stop(struct emt_monitor *mon, struct thread *t, int status)
 {
 	if (t->expect_attach_stop) {
 		t->expect_attach_stop = false;
@@ -332,7 +340,7 @@ static void on_event_stop(struct emt_monitor *mon, struct thread *t, int sig)
 	/* With PTRACE_SEIZE a group-stop is a PTRACE_EVENT_STOP carrying the
 	 * stopping signal; PTRACE_LISTEN keeps it stopped without blocking
 	 * later notifications such as SIGCONT (ptrace(2), "Group-stop"). */
-	if (pt_is_stop_signal(sig)) {
+	if (pt_is_group_stop(status)) {
 		if (pt_listen(t->tid) == 0)
 			t->state = THREAD_LISTENING;
 		return;
@@ -397,10 +405,10 @@ static void on_unknown_stop(struct emt_monitor *mon, pid_t tid, int status)
 void stops_handle(struct emt_monitor *mon, pid_t tid, int status)
 {
 	struct thread *t = thread_find(mon, tid);
-	int sig = WSTOPSIG(status), event = status >> 16;
+	enum pt_stop kind = pt_stop_of(status);
 	bool landed;
 
-	if (!WIFSTOPPED(status)) {
+	if (kind == STOP_GONE) {
 		on_death(mon, tid, status);
 		return;
 	}
@@ -415,21 +423,31 @@ void stops_handle(struct emt_monitor *mon, pid_t tid, int status)
 	 * where it should (tramp_recover). */
 	landed = t->flip.landing;
 	t->flip.landing = false;
-	if (sig == (SIGTRAP | 0x80) || event == PTRACE_EVENT_SECCOMP)
+	switch (kind) {
+	case STOP_SYSCALL:
+	case STOP_SECCOMP:
 		syscalls_on_stop(mon, t);
-	else if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
-		 event == PTRACE_EVENT_VFORK)
-		on_clone(mon, t, event);
-	else if (event == PTRACE_EVENT_EXEC)
+		break;
+	case STOP_CLONE:
+		on_clone(mon, t, pt_event_of(status));
+		break;
+	case STOP_EXEC:
 		on_exec(mon, t);
-	else if (event == PTRACE_EVENT_STOP)
-		on_event_stop(mon, t, sig);
-	else if (event == PTRACE_EVENT_EXIT)
+		break;
+	case STOP_EVENT_STOP:
+		on_event_stop(mon, t, status);
+		break;
+	case STOP_EXIT:
 		thread_exiting(mon, t);
-	else if (event)
+		break;
+	case STOP_SIGNAL:
+		on_signal(mon, t, WSTOPSIG(status), landed);
+		break;
+	case STOP_GONE:
+	case STOP_OTHER_EVENT:
 		thread_resume(mon, t, 0);
-	else
-		on_signal(mon, t, sig, landed);
+		break;
+	}
 }
 
 /* The launched child reports on a close-on-exec pipe: nothing when the

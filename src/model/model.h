@@ -47,6 +47,7 @@ struct mm_space {
 				  through /proc/PID/mem, which never waits
 				  for a missing page to be filled */
 	struct view *views;    /* file mappings, for dual-mapping aliases */
+	bool views_lost;       /* mm_fork had no memory to copy them */
 	size_t n_views, cap_views;
 	uint8_t slot_used[TRAMP_SLOTS / 8];
 };
@@ -221,6 +222,7 @@ int views_move(struct mm_space *mm, uint64_t old_addr, uint64_t old_len,
 	       uint64_t new_addr, uint64_t new_len, bool keep_old);
 const struct view *views_at(const struct mm_space *mm, uint64_t addr);
 int views_copy(struct mm_space *dst, const struct mm_space *src);
+void views_clear(struct mm_space *mm);
 /* fn(page range) for every view, in any traced address space, of file
  * bytes [off, off+len) of (dev, ino). fn must not change the views. */
 void views_for_file(struct emt_monitor *mon, uint64_t dev, uint64_t ino,

@@ -191,11 +191,11 @@ struct mm_space *mm_fork(const struct mm_space *parent)
 
 	if (!mm)
 		return NULL;
-	if (regions_copy(&mm->map, &parent->map) < 0 ||
-	    views_copy(mm, parent) < 0) {
-		mm_put(mm);
-		return NULL;
-	}
+	/* Sharing the parent's tree allocates nothing. */
+	regions_copy(&mm->map, &parent->map);
+	/* Without memory for the views the child is still tracked, its views
+	 * not followed (the caller says so). */
+	mm->views_lost = views_copy(mm, parent) < 0;
 	/* The child inherited the trampoline mapping along with the rest. */
 	mm->tramp = parent->tramp;
 	mm->vdso_syscall = parent->vdso_syscall;

@@ -3,7 +3,7 @@
  * Faults the test suite injects, from emt's own environment (the traced
  * program cannot set it), so that what emt does when memory runs out can
  * be seen: EMT_TEST_FAIL_REGIONS=N makes allocation number N (from 0) of
- * the region maps fail, N+ every allocation from number N on. When one
+ * the region maps and views fail, N+ every allocation from number N on. When one
  * fails, the file EMT_TEST_FAILED names is created, if it is set.
  */
 #include <fcntl.h>

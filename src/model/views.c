@@ -18,6 +18,13 @@
 
 #include "monitor.h"
 #include "model/model.h"
+#include "model/regions_node.h"
+
+/* Through the test suite's allocator when it has one (testhooks.c). */
+static void *views_alloc(size_t size)
+{
+	return regions_alloc_hook ? regions_alloc_hook(size) : malloc(size);
+}
 
 static int reserve(struct mm_space *mm, size_t extra)
 {
@@ -28,9 +35,15 @@ static int reserve(struct mm_space *mm, size_t extra)
 		return 0;
 	while (cap < mm->n_views + extra)
 		cap *= 2;
-	nv = realloc(mm->views, cap * sizeof(*nv));
+	nv = regions_alloc_hook ? views_alloc(cap * sizeof(*nv))
+				: realloc(mm->views, cap * sizeof(*nv));
 	if (!nv)
 		return -ENOMEM;
+	if (regions_alloc_hook) {
+		if (mm->n_views)
+			memcpy(nv, mm->views, mm->n_views * sizeof(*nv));
+		free(mm->views);
+	}
 	mm->views = nv;
 	mm->cap_views = cap;
 	return 0;
@@ -108,7 +121,7 @@ int views_protect(struct mm_space *mm, uint64_t start, uint64_t end, int prot)
 
 		if (in.end <= in.start || in.prot == prot)
 			continue;
-		if (!parts && !(parts = malloc(mm->n_views * sizeof(*parts))))
+		if (!parts && !(parts = views_alloc(mm->n_views * sizeof(*parts))))
 			return -ENOMEM;
 		in.prot = prot;
 		parts[n++] = in;
@@ -163,7 +176,7 @@ int views_copy(struct mm_space *dst, const struct mm_space *src)
 {
 	if (!src->n_views)
 		return 0;
-	dst->views = malloc(src->n_views * sizeof(*dst->views));
+	dst->views = views_alloc(src->n_views * sizeof(*dst->views));
 	if (!dst->views)
 		return -ENOMEM;
 	memcpy(dst->views, src->views, src->n_views * sizeof(*dst->views));
@@ -195,4 +208,11 @@ void views_for_file(struct emt_monitor *mon, uint64_t dev, uint64_t ino,
 			   EMT_PAGE_UP(v->start + (hi - v->off)), ctx);
 		}
 	}
+}
+
+void views_clear(struct mm_space *mm)
+{
+	free(mm->views);
+	mm->views = NULL;
+	mm->n_views = mm->cap_views = 0;
 }

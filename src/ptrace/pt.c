@@ -115,3 +115,37 @@ pid_t pt_wait(pid_t pid, int *status, int flags)
 	while (r < 0 && errno == EINTR);
 	return r < 0 ? -errno : r;
 }
+
+int pt_event_of(int status)
+{
+	return WIFSTOPPED(status) ? status >> 16 : 0;
+}
+
+enum pt_stop pt_stop_of(int status)
+{
+	if (!WIFSTOPPED(status))
+		return STOP_GONE;
+	switch (pt_event_of(status)) {
+	case 0:
+		return WSTOPSIG(status) == (SIGTRAP | 0x80) ? STOP_SYSCALL : STOP_SIGNAL;
+	case PTRACE_EVENT_SECCOMP:
+		return STOP_SECCOMP;
+	case PTRACE_EVENT_CLONE:
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+		return STOP_CLONE;
+	case PTRACE_EVENT_EXEC:
+		return STOP_EXEC;
+	case PTRACE_EVENT_EXIT:
+		return STOP_EXIT;
+	case PTRACE_EVENT_STOP:
+		return STOP_EVENT_STOP;
+	default:
+		return STOP_OTHER_EVENT;
+	}
+}
+
+bool pt_is_group_stop(int status)
+{
+	return pt_stop_of(status) == STOP_EVENT_STOP && pt_is_stop_signal(WSTOPSIG(status));
+}

@@ -45,6 +45,27 @@ int pt_eventmsg(pid_t tid, unsigned long *msg);
 /* PTRACE_GET_SYSCALL_INFO: info->op says which stop; 0 or -errno. */
 int pt_syscall_info(pid_t tid, struct __ptrace_syscall_info *info);
 
+/* What a wait status reports: the one classifier of stops (ptrace(2),
+ * "Stopped states"). */
+enum pt_stop {
+	STOP_GONE,        /* exited or killed: no stop */
+	STOP_SIGNAL,      /* signal-delivery-stop (a single-step's trap too) */
+	STOP_SYSCALL,     /* syscall-entry or -exit stop (PTRACE_O_TRACESYSGOOD) */
+	STOP_SECCOMP,     /* PTRACE_EVENT_SECCOMP: a call the filter traces */
+	STOP_CLONE,       /* PTRACE_EVENT_CLONE, _FORK or _VFORK */
+	STOP_EXEC,        /* PTRACE_EVENT_EXEC */
+	STOP_EXIT,        /* PTRACE_EVENT_EXIT */
+	STOP_EVENT_STOP,  /* PTRACE_EVENT_STOP: a group-stop when it carries a
+			   stopping signal, else an interrupt or attach stop */
+	STOP_OTHER_EVENT, /* another event (PTRACE_EVENT_VFORK_DONE) */
+};
+
+enum pt_stop pt_stop_of(int status);
+/* The PTRACE_EVENT_* of an event stop, 0 for another stop. */
+int pt_event_of(int status);
+/* A group-stop (pt_is_stop_signal of a PTRACE_EVENT_STOP). */
+bool pt_is_group_stop(int status);
+
 /* waitpid(2), made again when a signal interrupts it: the pid, 0 with
  * WNOHANG when none is ready, or -errno. */
 pid_t pt_wait(pid_t pid, int *status, int flags);

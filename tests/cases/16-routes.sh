@@ -61,6 +61,8 @@ register "/proc/self/mem pwrite into R-X code: captured" t_route mem_write pwrit
 register "/proc/self/mem lseek + write into R-X code: captured" t_route mem_write write
 register "/proc/self/mem rewrites the program's own text: captured" t_route mem_write text
 register "/proc/PPID/mem: a child rewrites its parent's code" t_route mem_write child
+register "process_vm_writev into its own RWX code that ran: written, captured" t_route mem_write vm_self
+register "process_vm_writev by a child into its parent's RWX code" t_route mem_write vm_child
 register "pwrite into a memfd behind an R-X view: captured" t_route file_write pwrite
 register "write into a file behind a private R-X view: captured" t_route file_write write
 register "ftruncate and rewrite of a mapped file: captured" t_route file_write truncate
@@ -130,6 +132,7 @@ register "attached: dual mapping, partial unmap" t_route_attached alias_views pa
 register "attached: dual mapping across fork" t_route_attached alias_views fork
 register "attached: /proc/self/mem write" t_route_attached mem_write pwrite
 register "attached: /proc/PPID/mem write by a child" t_route_attached mem_write child
+register "attached: process_vm_writev into RWX code" t_route_attached mem_write vm_self
 register "attached: pwrite into a memfd behind R-X" t_route_attached file_write pwrite
 register "attached: madvise revert" t_route_attached page_calls discard
 register "attached: mseal" t_route_attached page_calls seal

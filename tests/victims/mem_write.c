@@ -9,11 +9,17 @@
  *   text      a function in the program's own text rewritten, then called
  *   child     a child rewrites its parent's R-X page through
  *             /proc/PPID/mem; the parent runs it
+ *   vm_self   an RWX page that ran rewritten with process_vm_writev on the
+ *             process itself, which respects protections (no FOLL_FORCE):
+ *             natively it writes, since the page is writable
+ *   vm_child  a child rewrites its parent's RWX page that ran with
+ *             process_vm_writev; the parent runs it
  *
  * Every run of rewritten code must be captured (origin kernel_write).
  *
- * usage: mem_write pwrite|write|text|child
+ * usage: mem_write pwrite|write|text|child|vm_self|vm_child
  */
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include "victim.h"
@@ -110,6 +116,55 @@ static void rewrite_parent(void)
 	announce_execs(p, 2, 0);
 }
 
+/* An RWX page that already ran once (seq 1, origin wx_map). */
+static uint8_t *rwx_page(void)
+{
+	uint8_t *p = map_rwx(VICTIM_PAGE);
+
+	run_ret_imm(p, 1, 1, "wx_map");
+	return p;
+}
+
+static void vm_poke(pid_t pid, void *at, uint32_t imm)
+{
+	uint8_t code[6];
+	struct iovec local = { code, sizeof(code) }, remote = { at, sizeof(code) };
+
+	emit_ret_imm(code, imm);
+	if (process_vm_writev(pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof(code))
+		victim_die("process_vm_writev");
+}
+
+static void vm_rewrite_self(void)
+{
+	uint8_t *p = rwx_page();
+
+	vm_poke(getpid(), p, 2);
+	announce_code(p, 2, "kernel_write");
+	if (call_code(p) != 2)
+		victim_fail("the rewritten page ran stale code");
+	announce_execs(p, 2, 0);
+}
+
+static void vm_rewrite_parent(void)
+{
+	uint8_t *p = rwx_page();
+	pid_t parent = getpid(), pid = fork();
+	int st;
+
+	if (pid == 0) {
+		announce("start pid=%d parent=%d", (int)getpid(), (int)parent);
+		vm_poke(parent, p, 3);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || st != 0)
+		victim_fail("child");
+	announce_code(p, 2, "kernel_write");
+	if (call_code(p) != 3)
+		victim_fail("the page the child rewrote ran stale code");
+	announce_execs(p, 2, 0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -123,8 +178,12 @@ int main(int argc, char **argv)
 		rewrite_text();
 	else if (strcmp(mode, "child") == 0)
 		rewrite_parent();
+	else if (strcmp(mode, "vm_self") == 0)
+		vm_rewrite_self();
+	else if (strcmp(mode, "vm_child") == 0)
+		vm_rewrite_parent();
 	else
-		victim_fail("usage: mem_write pwrite|write|text|child");
+		victim_fail("usage: mem_write pwrite|write|text|child|vm_self|vm_child");
 	printf("mem write %s: ok\n", mode);
 	return 0;
 }
