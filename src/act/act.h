@@ -61,9 +61,15 @@ int thread_take_signal(struct emt_monitor *mon, struct thread *t);
 /* inject.c */
 int inject_syscall(struct emt_monitor *mon, struct thread *t, long nr,
 		   const uint64_t args[6], int64_t *ret);
-/* mprotect in t, synchronously: 0, -ESRCH (t is gone) or the call's -errno. */
+/* mprotect in t, synchronously. Returns the tracer's status: 0, -ESRCH
+ * when t is gone, another -errno when emt could not make the call; the
+ * call's own result, 0 or -errno, goes to *result (0 when not made). */
 int inject_mprotect(struct emt_monitor *mon, struct thread *t, uint64_t addr,
-		    uint64_t len, int prot);
+		    uint64_t len, int prot, int *result);
+/* The same for callers to whom either failure means the pages did not
+ * change: 0 when they did, else the tracer's status or the call's. */
+int inject_protect(struct emt_monitor *mon, struct thread *t, uint64_t addr,
+		   uint64_t len, int prot);
 struct sock_fprog;
 /* Make t install a seccomp filter for its whole process. */
 int inject_filter(struct emt_monitor *mon, struct thread *t,

@@ -204,21 +204,29 @@ static int step_call(struct emt_monitor *mon, struct thread *t, long nr,
 }
 
 int inject_mprotect(struct emt_monitor *mon, struct thread *t, uint64_t addr,
-		    uint64_t len, int prot)
+		    uint64_t len, int prot, int *result)
 {
 	uint64_t args[6] = { addr, len, (uint64_t)prot, 0, 0, 0 };
 	int64_t ret = 0;
 	int rc = inject_syscall(mon, t, sysent_native_nr(SC_MPROTECT), args, &ret);
 
-	if (rc)
-		return rc;
-	return sysent_failed(ret) ? (int)ret : 0;
+	*result = !rc && sysent_failed(ret) ? (int)ret : 0;
+	return rc;
+}
+
+int inject_protect(struct emt_monitor *mon, struct thread *t, uint64_t addr,
+		   uint64_t len, int prot)
+{
+	int result;
+	int rc = inject_mprotect(mon, t, addr, len, prot, &result);
+
+	return rc ? rc : result;
 }
 
 static void restore_range(struct emt_monitor *mon, struct thread *t, uint64_t start,
 			  uint64_t end, int asked)
 {
-	if (start < end && inject_mprotect(mon, t, start, end - start, asked))
+	if (start < end && inject_protect(mon, t, start, end - start, asked))
 		emt_log(mon, EMT_LOG_ERROR, "cannot restore 0x%llx in %d",
 			(unsigned long long)start, t->proc->pid);
 }

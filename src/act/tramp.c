@@ -222,7 +222,7 @@ static int write_code(struct emt_monitor *mon, struct thread *t, uint64_t base)
  * executable: at no point can the program write it. */
 static int protect(struct emt_monitor *mon, struct thread *t, uint64_t base)
 {
-	return inject_mprotect(mon, t, base, CODE_SIZE, PROT_READ | PROT_EXEC);
+	return inject_protect(mon, t, base, CODE_SIZE, PROT_READ | PROT_EXEC);
 }
 
 static int build(struct emt_monitor *mon, struct thread *t,
@@ -328,7 +328,7 @@ int tramp_flip(struct emt_monitor *mon, struct thread *t, const arch_regs *saved
 				     : tramp_call(mon, t, saved, SC_MPROTECT, addr, len,
 						  (uint64_t)prot);
 
-	return rc == -ENOSPC || rc == -EIO ? inject_mprotect(mon, t, addr, len, prot) : rc;
+	return rc == -ENOSPC || rc == -EIO ? inject_protect(mon, t, addr, len, prot) : rc;
 }
 
 bool tramp_own_call(struct thread *t, uint64_t ip, const struct sc_call *sc)
@@ -383,7 +383,7 @@ bool tramp_recover(struct emt_monitor *mon, struct thread *t,
 	/* A flip not made is made now; anything else is asked again by the
 	 * fault that comes back. */
 	if (in_slot && f.op == SC_MPROTECT)
-		inject_mprotect(mon, t, f.args[0], f.args[1], (int)f.args[2]);
+		inject_protect(mon, t, f.args[0], f.args[1], (int)f.args[2]);
 	thread_resume(mon, t, 0);
 	return true;
 }

@@ -59,7 +59,7 @@ static void protect_alias(struct emt_monitor *mon, struct thread *t,
 
 	if (from == prot && (!r || !writer))
 		return;
-	if (from != prot && inject_mprotect(mon, t, q, EMT_PAGE_SIZE, prot))
+	if (from != prot && inject_protect(mon, t, q, EMT_PAGE_SIZE, prot))
 		return;
 	if ((r ? regions_update(map, q, q + EMT_PAGE_SIZE, set_prot, &ch)
 	       : regions_set(map, q, q + EMT_PAGE_SIZE, &attr)) < 0)

@@ -100,10 +100,10 @@ static void give_up(struct emt_monitor *mon, struct thread *t, const struct faul
 	/* Changing part of a mapping needs a split the kernel may refuse
 	 * (too many mappings): then the whole mapping, if emt holds all of
 	 * it for what this page asked. */
-	if (inject_mprotect(mon, t, start, EMT_PAGE_SIZE, f->attr.asked) &&
+	if (inject_protect(mon, t, start, EMT_PAGE_SIZE, f->attr.asked) &&
 	    procfs_maps_find(t->tid, f->page, &e, NULL, 0) == 0 &&
 	    asked_all_over(&t->proc->mm->map, e.start, e.end, f->attr.asked) &&
-	    inject_mprotect(mon, t, e.start, e.end - e.start, f->attr.asked) == 0) {
+	    inject_protect(mon, t, e.start, e.end - e.start, f->attr.asked) == 0) {
 		start = e.start;
 		end = e.end;
 	}
@@ -126,7 +126,7 @@ static int flip(struct emt_monitor *mon, struct thread *t,
 	/* By steps when its result must be known: a flip through the slot
 	 * that fails only shows as the same fault again. */
 	if (shared_memory(t) || f->sync)
-		rc = inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, prot);
+		rc = inject_protect(mon, t, f->page, EMT_PAGE_SIZE, prot);
 	else
 		rc = tramp_flip(mon, t, &f->regs, f->page, EMT_PAGE_SIZE, prot);
 	return rc;
@@ -244,7 +244,7 @@ static void smc_step(struct emt_monitor *mon, struct thread *t,
 	siginfo_t si;
 	int rc;
 
-	rc = inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, f->attr.asked);
+	rc = inject_protect(mon, t, f->page, EMT_PAGE_SIZE, f->attr.asked);
 	if (rc) {
 		/* Nothing changed: the write faults again when resumed. */
 		if (rc != -ESRCH)
@@ -258,7 +258,7 @@ static void smc_step(struct emt_monitor *mon, struct thread *t,
 		return;
 	/* The map says what the page is, even when it could not be made
 	 * what it should (then it stays as the program asked). */
-	now = inject_mprotect(mon, t, f->page, EMT_PAGE_SIZE, after) ? f->attr.asked : after;
+	now = inject_protect(mon, t, f->page, EMT_PAGE_SIZE, after) ? f->attr.asked : after;
 	if (now != after)
 		emt_log(mon, EMT_LOG_ERROR, "0x%llx in %d left as the program asked",
 			(unsigned long long)f->page, t->proc->pid);

@@ -112,7 +112,7 @@ static void arm_piece(struct emt_monitor *mon, struct thread *actor,
 				     .origin = EMT_ORIGIN_KERNEL_WRITE, .written_by = (uint16_t)by };
 	uint64_t len = pc->end - pc->start;
 
-	if (inject_mprotect(mon, actor, pc->start, len, ra.granted)) {
+	if (inject_protect(mon, actor, pc->start, len, ra.granted)) {
 		event_blind(mon, actor->proc->pid, actor->tid, EMT_BLIND_UNENFORCEABLE,
 			    pc->start, len, sysent_native_nr(by),
 			    "executable pages the kernel is about to write cannot be armed");

@@ -96,7 +96,7 @@ static int unprotect_span(struct emt_monitor *mon, struct thread *t,
 	while (at < end) {
 		const struct region *r = regions_next(map, at);
 		uint64_t start, len;
-		int prot, asked;
+		int prot, asked, result;
 
 		if (!r || r->start >= EMT_PAGE_UP(end))
 			break;
@@ -108,7 +108,9 @@ static int unprotect_span(struct emt_monitor *mon, struct thread *t,
 		asked = r->attr.asked;
 		prot = prot_after_write(asked);
 		event_flip(mon, t, start, len, r->attr.granted, prot);
-		if (inject_mprotect(mon, t, start, len, prot) == -ESRCH)
+		/* Only the thread's loss ends this: whatever the call's own
+		 * result, one was made in place of the program's. */
+		if (inject_mprotect(mon, t, start, len, prot, &result) == -ESRCH)
 			return -ESRCH;
 		/* A call was injected: the program's must be made again. */
 		flipped++;

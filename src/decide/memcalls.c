@@ -287,7 +287,7 @@ static void fd_swapped(struct emt_monitor *mon, struct thread *t,
 {
 	if (!(c->asked & PROT_EXEC) || c->granted != c->asked)
 		return;
-	if (inject_mprotect(mon, t, v->start, v->end - v->start, prot_armed(c->asked)))
+	if (inject_protect(mon, t, v->start, v->end - v->start, prot_armed(c->asked)))
 		return;
 	c->granted = prot_armed(c->asked);
 	c->origin = EMT_ORIGIN_EXEC_MAP;

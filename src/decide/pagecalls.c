@@ -141,7 +141,7 @@ static void unseal_tracked(struct emt_monitor *mon, struct thread *t, uint64_t s
 		hi = r->end < end ? r->end : end;
 		asked = r->attr.asked;
 		at = hi;
-		inject_mprotect(mon, t, lo, hi - lo, asked);
+		inject_protect(mon, t, lo, hi - lo, asked);
 		if (regions_remove(map, lo, hi) < 0)
 			untrack_gone(mon, t, lo, hi); /* drops the map */
 		if (asked & PROT_EXEC)

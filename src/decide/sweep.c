@@ -75,14 +75,14 @@ static void arm(struct emt_monitor *mon, struct thread *t, const struct maps_ent
 	 * the mapping, which emt changed: they are tracked as they come. */
 	if (strcmp(e->path, "[stack]") == 0)
 		attr.flags |= REGION_GROWSDOWN;
-	if (inject_mprotect(mon, t, e->start, e->end - e->start, attr.granted)) {
+	if (inject_protect(mon, t, e->start, e->end - e->start, attr.granted)) {
 		event_blind(mon, t->proc->pid, t->tid, EMT_BLIND_UNENFORCEABLE, e->start,
 			    e->end - e->start, -1, "executable %s%s cannot be armed",
 			    e->path[0] ? "mapping of " : "memory", e->path);
 		return;
 	}
 	if (regions_set(&t->proc->mm->map, e->start, e->end, &attr) < 0) {
-		inject_mprotect(mon, t, e->start, e->end - e->start, e->prot);
+		inject_protect(mon, t, e->start, e->end - e->start, e->prot);
 		event_blind(mon, t->proc->pid, t->tid, EMT_BLIND_UNENFORCEABLE, e->start,
 			    e->end - e->start, -1, "no memory left to track it");
 		return;

@@ -52,7 +52,7 @@ void untrack_views(struct emt_monitor *mon, struct thread *t, int rc)
 void untrack(struct emt_monitor *mon, struct thread *t, uint64_t start, uint64_t end,
 	     int asked, int err)
 {
-	inject_mprotect(mon, t, start, end - start, asked);
+	inject_protect(mon, t, start, end - start, asked);
 	if (regions_remove(&t->proc->mm->map, start, end) < 0) {
 		forget_all(mon, t, 0, 0);
 		return;
