@@ -132,19 +132,19 @@ static uint64_t random_seed(void)
 	       (uint64_t)getpid();
 }
 
-int capstore_open(int dirfd, const char *dirpath, struct capstore **out)
+int capstore_open(int dirfd, const char *dirpath, const char *subdir,
+		  struct capstore **out)
 {
 	struct capstore *cs = calloc(1, sizeof(*cs));
 	int rc;
 
-	if (!cs || asprintf(&cs->path, "%s/captures", dirpath) < 0) {
+	if (!cs || asprintf(&cs->path, "%s/%s", dirpath, subdir) < 0) {
 		free(cs);
 		diag("%s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	/* Never through a symbolic link: the user named DIR, not this. */
-	cs->dirfd = open_private_dir(dirfd, "captures", 0, "capture directory",
-				     cs->path);
+	cs->dirfd = open_private_dir(dirfd, subdir, 0, "capture directory", cs->path);
 	if (cs->dirfd < 0) {
 		rc = cs->dirfd;
 		free(cs->path);
@@ -192,22 +192,19 @@ static int write_file(struct capstore *cs, const char *name,
 	return rc;
 }
 
-int capstore_put(struct capstore *cs, const uint8_t sha256[32],
+int capstore_put(struct capstore *cs, const uint8_t key[32], const char *name,
 		 const uint8_t *bytes, size_t len)
 {
-	char hex[NAMES_SHA256_BUF], name[NAMES_SHA256_BUF + 8];
 	int rc;
 
-	if (set_has(&cs->stored, sha256))
+	if (set_has(&cs->stored, key))
 		return 0;
-	snprintf(name, sizeof(name), "%s.bin",
-		 names_sha256(sha256, hex, sizeof(hex)));
 	rc = write_file(cs, name, bytes, len);
 	if (rc < 0) {
 		diag("writing %s/%s: %s", cs->path, name, strerror(-rc));
 		return rc;
 	}
-	set_add(&cs->stored, sha256);
+	set_add(&cs->stored, key);
 	return 0;
 }
 

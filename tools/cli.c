@@ -13,6 +13,7 @@ enum {
 	OPT_NO_FOLLOW,
 	OPT_NO_SECCOMP,
 	OPT_STEALTH,
+	OPT_ELF,
 };
 
 static const struct option long_options[] = {
@@ -24,13 +25,14 @@ static const struct option long_options[] = {
 	{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
 	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 	{ "stealth", no_argument, NULL, OPT_STEALTH },
+	{ "elf", no_argument, NULL, OPT_ELF },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
 static const char usage_line[] =
-	"usage: emt [-qv] [-o DIR] [--only-wx] [--no-follow] [--no-seccomp] "
+	"usage: emt [-qv] [-o DIR [--elf]] [--only-wx] [--no-follow] [--no-seccomp] "
 	"[--stealth] {-p PID | [--] PROG [ARGS...]}\n";
 
 static void help(void)
@@ -38,6 +40,8 @@ static void help(void)
 	fputs(usage_line, stdout);
 	fputs("\nTrace the code PROG generates at run time, or attach to PID.\n\n"
 	      "  -o DIR          write DIR/events.jsonl and DIR/captures/\n"
+	      "  --elf           with -o: also each capture as an ELF file at the\n"
+	      "                  address it ran at, in DIR/elf/ (objdump -d, gdb)\n"
 	      "  -p PID          attach to a running process\n"
 	      "  -q              no human log on stderr\n"
 	      "  -v              library debug log on stderr\n"
@@ -101,6 +105,9 @@ static int option(int c, struct cli *cli)
 	case OPT_STEALTH:
 		cli->flags |= EMT_OPT_STEALTH;
 		break;
+	case OPT_ELF:
+		cli->elf = true;
+		break;
 	case 'h':
 		help();
 		return 0;
@@ -133,5 +140,7 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 		return usage_error("must have PROG [ARGS] or -p PID");
 	if (cli->outdir && !*cli->outdir)
 		return usage_error("-o needs a directory");
+	if (cli->elf && !cli->outdir)
+		return usage_error("--elf needs -o DIR");
 	return CLI_RUN;
 }

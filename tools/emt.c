@@ -227,7 +227,7 @@ static int setup(struct session *s)
 		diag("installing signal handlers: %s", strerror(errno));
 		return -1;
 	}
-	if (s->cli.outdir && output_open(s->cli.outdir, &s->out) < 0)
+	if (s->cli.outdir && output_open(s->cli.outdir, s->cli.elf, &s->out) < 0)
 		return -1;
 	if (!s->cli.quiet && !(s->log = humanlog_open())) {
 		diag("%s", strerror(ENOMEM));

@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "elfout.h"
 #include "event_json.h"
 #include "names.h"
 
@@ -100,8 +101,10 @@ static void regs(struct json *j, const struct emt_regs *r)
 	}
 }
 
-static void exec_event(struct json *j, const struct emt_event *ev)
+static void exec_event(struct json *j, const struct emt_event *ev, bool elf)
 {
+	char path[ELFOUT_NAME_BUF + 8];
+
 	common(j, "exec", ev, true);
 	json_key(j, "addr");
 	json_hex(j, ev->addr);
@@ -122,6 +125,11 @@ static void exec_event(struct json *j, const struct emt_event *ev)
 		json_string(j, emt_syscall_name(ev->written_by));
 	}
 	capture(j, ev);
+	if (elf && !ev->capture_error && ev->registers.arch == EMT_ARCH_X86_64) {
+		elfout_path(ev, path, sizeof(path));
+		json_key(j, "elf");
+		json_string(j, path);
+	}
 	regs(j, &ev->registers);
 }
 
@@ -235,11 +243,11 @@ static void blind_event(struct json *j, const struct emt_event *ev)
 	json_string(j, ev->what);
 }
 
-void event_json(struct json *j, const struct emt_event *ev)
+void event_json(struct json *j, const struct emt_event *ev, bool elf)
 {
 	switch (ev->type) {
 	case EMT_EVENT_EXEC:
-		exec_event(j, ev);
+		exec_event(j, ev, elf);
 		break;
 	case EMT_EVENT_SYSCALL:
 		syscall_event(j, ev);

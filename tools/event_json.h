@@ -3,12 +3,15 @@
 #ifndef EMT_TOOLS_EVENT_JSON_H
 #define EMT_TOOLS_EVENT_JSON_H
 
+#include <stdbool.h>
+
 #include <emt/emt.h>
 
 #include "json.h"
 
-/* Appends the record for ev, newline included, to j. */
-void event_json(struct json *j, const struct emt_event *ev);
+/* Appends the record for ev, newline included, to j; with elf, an exec
+ * event names its ELF file too (elfout.h). */
+void event_json(struct json *j, const struct emt_event *ev, bool elf);
 
 /* True for the syscalls whose third argument is a protection. */
 bool event_has_prot(long syscall_nr);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,9 +10,11 @@
 
 #include "capstore.h"
 #include "diag.h"
+#include "elfout.h"
 #include "event_json.h"
 #include "fileio.h"
 #include "json.h"
+#include "names.h"
 #include "output.h"
 
 /* Records are batched: an event costs tens of microseconds of tracing
@@ -24,6 +27,7 @@ struct output {
 	int events_fd;
 	struct json pending;
 	struct capstore *captures;
+	struct capstore *elf;  /* --elf: DIR/elf/, else NULL */
 	int error; /* first events.jsonl error */
 	bool reported; /* an error was printed: the user sees one line */
 };
@@ -50,7 +54,7 @@ static int open_events(struct output *out)
 	return fd;
 }
 
-static int open_all(struct output *out)
+static int open_all(struct output *out, bool elf)
 {
 	int rc;
 
@@ -63,13 +67,16 @@ static int open_all(struct output *out)
 	out->events_fd = open_events(out);
 	if (out->events_fd < 0)
 		return out->events_fd;
-	rc = capstore_open(out->dirfd, out->dir, &out->captures);
+	rc = capstore_open(out->dirfd, out->dir, "captures", &out->captures);
+	if (rc == 0 && elf)
+		rc = capstore_open(out->dirfd, out->dir, "elf", &out->elf);
 	return rc;
 }
 
 static void free_output(struct output *out)
 {
 	capstore_close(out->captures);
+	capstore_close(out->elf);
 	if (out->events_fd >= 0)
 		close(out->events_fd);
 	if (out->dirfd >= 0)
@@ -79,7 +86,7 @@ static void free_output(struct output *out)
 	free(out);
 }
 
-int output_open(const char *dir, struct output **outp)
+int output_open(const char *dir, bool elf, struct output **outp)
 {
 	struct output *out = calloc(1, sizeof(*out));
 	int rc;
@@ -91,7 +98,7 @@ int output_open(const char *dir, struct output **outp)
 	}
 	out->dirfd = out->events_fd = -1;
 	json_init(&out->pending);
-	rc = open_all(out);
+	rc = open_all(out, elf);
 	if (rc < 0) {
 		free_output(out);
 		return rc;
@@ -123,6 +130,30 @@ int output_flush(struct output *out)
 	return rc < 0 ? fail(out, rc) : 0;
 }
 
+/* The capture's bytes, and with --elf its ELF file. */
+static int store_capture(struct output *out, const struct emt_event *ev)
+{
+	char hex[NAMES_SHA256_BUF], name[ELFOUT_NAME_BUF];
+	uint8_t key[32], *image;
+	size_t len;
+	int rc;
+
+	snprintf(name, sizeof(name), "%s.bin", names_sha256(ev->sha256, hex, sizeof(hex)));
+	rc = capstore_put(out->captures, ev->sha256, name, ev->bytes, ev->len);
+	if (rc < 0 || !out->elf || ev->registers.arch != EMT_ARCH_X86_64)
+		return rc;
+	rc = elfout_build(ev, &image, &len);
+	if (rc < 0) {
+		diag("building the ELF file of a capture: %s", strerror(-rc));
+		return rc;
+	}
+	elfout_key(ev, key);
+	elfout_name(ev, name, sizeof(name));
+	rc = capstore_put(out->elf, key, name, image, len);
+	free(image);
+	return rc;
+}
+
 int output_event(struct output *out, const struct emt_event *ev)
 {
 	int rc;
@@ -132,13 +163,13 @@ int output_event(struct output *out, const struct emt_event *ev)
 	/* A capture that could not be stored loses its event, but the
 	 * records queued before it are still written out on close. */
 	if (ev->type == EMT_EVENT_EXEC && !ev->capture_error && ev->bytes) {
-		rc = capstore_put(out->captures, ev->sha256, ev->bytes, ev->len);
+		rc = store_capture(out, ev);
 		if (rc < 0) {
 			out->reported = true; /* capstore said why */
 			return rc;
 		}
 	}
-	event_json(&out->pending, ev);
+	event_json(&out->pending, ev, out->elf != NULL);
 	if (out->pending.oom || out->pending.len >= FLUSH_THRESHOLD)
 		return output_flush(out);
 	return 0;

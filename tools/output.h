@@ -7,16 +7,19 @@
 #ifndef EMT_TOOLS_OUTPUT_H
 #define EMT_TOOLS_OUTPUT_H
 
+#include <stdbool.h>
+
 #include <emt/emt.h>
 
 struct output;
 
 /* Creates dir (0700) if missing, then events.jsonl (0600, truncated)
- * and captures/, so that an unusable directory is known before the
- * program starts. dir and captures/ must be owned by the effective uid
- * or root and not writable by group or others; events.jsonl and
- * captures/ must not be symbolic links. 0 or -errno. */
-int output_open(const char *dir, struct output **out);
+ * and captures/ (and elf/ with elf: an ELF file per capture), so that an
+ * unusable directory is known before the program starts. dir and its
+ * directories must be owned by the effective uid or root and not
+ * writable by group or others; events.jsonl and the directories must not
+ * be symbolic links. 0 or -errno. */
+int output_open(const char *dir, bool elf, struct output **out);
 
 /* Stores the capture of an exec event, then queues its record. Records
  * are written out when enough have accumulated or on output_flush.

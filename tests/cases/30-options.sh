@@ -50,7 +50,29 @@ t_human_log() {
 		fail "the disassembly goes on past the ret"
 }
 
+# --elf: every capture also an ELF file at the address it ran at, which
+# objdump disassembles there (tests/lib/check_elf.py); a rewritten page is
+# a new file, an instruction straddling into a page enters at its start.
+t_elf() {
+	victim_case -e --elf -c --only-announced "$@"
+	python3 "$TESTS/lib/check_elf.py" "$TDIR/out" >elf.check ||
+		{ show "ELF files" elf.check; fail "the ELF files do not hold the captures"; }
+}
+
+# Without --elf there are none; --elf without -o is a usage error.
+t_elf_only_asked() {
+	victim_case -c --only-announced single
+	[ ! -e out/elf ] || fail "out/elf/ exists without --elf"
+	! grep -q '"elf"' out/events.jsonl || fail "events name ELF files without --elf"
+	run_capture noout "$EMT" -q --elf -- "$VICTIMS/single"
+	[ "$(cat noout.rc)" = 2 ] || fail "--elf without -o exited $(cat noout.rc), not 2"
+	grep -q -- '--elf needs -o DIR' noout.err || { show stderr noout.err; fail "no usage line"; }
+}
+
 register "human log: strace-like mmap, capture disassembled" t_human_log
+register "--elf: captures as ELF files at their runtime address" t_elf cycles 10
+register "--elf: an instruction straddling two pages" t_elf straddle
+register "--elf: only when asked, and only with -o" t_elf_only_asked
 register "--no-seccomp: cycles" t_no_seccomp_cycles
 register "--no-seccomp: several regions" t_no_seccomp_regions
 register "--no-seccomp: fork" t_no_seccomp_fork
