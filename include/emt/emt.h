@@ -189,7 +189,7 @@ struct emt_options {
 	char *const *envp;        /* environment for launch; NULL: inherit */
 	unsigned int flags;       /* EMT_OPT_* */
 	unsigned int event_mask;  /* EMT_EVENT_MASK()s to queue; 0: exec only */
-	size_t queue_capacity;    /* events held for the consumer; 0: 4096 */
+	size_t queue_capacity;    /* events held for the consumer; 0: 1024 */
 	emt_log_fn log;           /* diagnostics; NULL: none */
 	void *log_ctx;
 	enum emt_log_level log_level; /* highest level passed to log */

@@ -13,7 +13,7 @@
  * fewer, a consumer that falls behind frees the rest into the tracer
  * thread's malloc arena, which then shrinks and grows again (mprotect and
  * page faults) at every burst. */
-#define POOL_MAX 4096
+#define POOL_MAX 1024
 
 struct event_box {
 	struct emt_event ev;   /* first: the user holds &box->ev */

@@ -23,7 +23,7 @@
 #include "ptrace/pt.h"
 #include "ptrace/procfs.h"
 
-#define DEFAULT_QUEUE 4096
+#define DEFAULT_QUEUE 1024
 
 static char **copy_argv(char *const *argv)
 {
