@@ -21,17 +21,23 @@
 #include "decide/stealth.h"
 #include "ptrace/procfs.h"
 
-static void adopt_orphans(struct emt_monitor *mon, struct proc *dead);
+static void adopt_orphans(struct emt_monitor *mon, struct proc *dead, int status);
+static void adopt_unknown_orphan(struct emt_monitor *mon, struct thread *c);
 
 static void proc_exited(struct emt_monitor *mon, struct proc *p, int status)
 {
 	event_process(mon, p->pid, p->parent, EMT_PROCESS_EXIT, status);
 	if (p->pid == mon->main_pid)
 		mon->exit_status = status;
-	adopt_orphans(mon, p);
+	adopt_orphans(mon, p, status);
 	if (kin_may_leave_orphans(p, status))
 		kin_bury(mon, p);
 	stops_forget_proc(mon, p);
+	/* An orphan that waited for this death and was not p's: its parent
+	 * died earlier, and is among the graves. */
+	for_each_thread(mon, c)
+		if (c->state == THREAD_HELD && !c->proc && c->held_parent < 0)
+			adopt_unknown_orphan(mon, c);
 }
 
 void stops_forget_proc(struct emt_monitor *mon, struct proc *p)
@@ -211,12 +217,18 @@ static void adopt_before_exec(struct emt_monitor *mon, struct proc *p)
 			adopt_orphan(mon, c, p);
 }
 
-static void adopt_orphans(struct emt_monitor *mon, struct proc *dead)
+/* Its held children are dead's; a child whose parent is unknown (gone
+ * before its stop was seen) may be dead's only if dead could have died
+ * inside fork: a sibling from the same lineage that exited by itself
+ * has the same trampoline, but no orphan (kin_may_leave_orphans). */
+static void adopt_orphans(struct emt_monitor *mon, struct proc *dead, int status)
 {
+	bool may = kin_may_leave_orphans(dead, status);
+
 	for_each_thread(mon, c)
 		if (c->state == THREAD_HELD && !c->proc &&
 		    (c->held_parent == dead->pid ||
-		     (c->held_parent < 0 && kin_has_tramp(c->tid, dead->mm))))
+		     (c->held_parent < 0 && may && kin_has_tramp(c->tid, dead->mm))))
 			adopt_orphan(mon, c, dead);
 }
 
@@ -233,11 +245,18 @@ static bool dying(const struct proc *p)
  * now): adopt it from that dead parent, or wait for its death's report. */
 static void adopt_if_orphan(struct emt_monitor *mon, struct thread *c)
 {
-	struct proc *g;
-
 	if (c->held_parent == 0 || (c->held_parent > 0 && proc_find(mon, c->held_parent)))
 		return; /* its parent's event, or its death, will come */
 	c->held_parent = -1;
+	adopt_unknown_orphan(mon, c);
+}
+
+/* c's parent is gone, which one unknown: a traced process of its lineage
+ * that is dying may be it, else the dead one whose pages fit c's. */
+static void adopt_unknown_orphan(struct emt_monitor *mon, struct thread *c)
+{
+	struct proc *g;
+
 	for (struct proc *p = mon->procs; p; p = p->next)
 		if (dying(p) && kin_has_tramp(c->tid, p->mm))
 			return; /* adopted when that death is reported */

@@ -3,9 +3,9 @@
  * Parents killed between fork and the fork's ptrace event. Each round
  * forks a parent that forks children as fast as it can, each child
  * running the code its parent just wrote (inherited, and stripped under
- * emt); after a random delay the victim SIGKILLs that parent. A parent
- * killed inside fork leaves a child attached to emt whose parent's event
- * never comes (the kernel reports no ptrace event to a task with SIGKILL
+ * emt); once it has forked one, and after a random delay, the victim
+ * SIGKILLs that parent. A parent killed inside fork leaves a child
+ * attached to emt whose parent's event never comes (the kernel reports no ptrace event to a task with SIGKILL
  * pending): emt must still let it run, with its inherited pages tracked.
  *
  * usage: fork_kill [-w] [-s] [ROUNDS]   (default 20)
@@ -55,7 +55,7 @@ static void child(int fd, uint8_t *page, uint32_t v, pid_t parent)
 
 /* Forks until killed (or out of children to make); reaps none: the
  * children are reparented when it dies. */
-static void parent(int fd, bool open_status)
+static void parent(int fd, int ready_fd, bool open_status)
 {
 	uint8_t *page = map_rwx(VICTIM_PAGE);
 	pid_t self = getpid();
@@ -74,6 +74,10 @@ static void parent(int fd, bool open_status)
 
 		if (pid == 0)
 			child(fd, page, v, self);
+		/* One child at least: the kill then lands in the fork loop,
+		 * however late this process got the CPU. */
+		if (v == 1 && (write(ready_fd, "r", 1) != 1 || close(ready_fd) < 0))
+			_exit(VICTIM_BROKEN);
 	}
 	pause();
 	_exit(0);
@@ -84,6 +88,17 @@ static void nap_us(long us)
 	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
 
 	nanosleep(&ts, NULL);
+}
+
+/* Until the round's parent has forked once (or is gone), 10 s at most. */
+static void wait_ready(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char c;
+
+	if (poll(&pfd, 1, 10000) == 1 && read(fd, &c, 1) < 0)
+		victim_die("read");
+	close(fd);
 }
 
 /* Counts what the children report until every write end is closed. */
@@ -128,6 +143,10 @@ int main(int argc, char **argv)
 	if (pipe(fds) < 0)
 		victim_die("pipe");
 	for (int r = 0; r < rounds; r++) {
+		int ready[2];
+
+		if (pipe(ready) < 0)
+			victim_die("pipe");
 		fflush(stdout);
 		pid_t pid = fork();
 
@@ -135,8 +154,11 @@ int main(int argc, char **argv)
 			victim_die("fork");
 		if (pid == 0) {
 			close(fds[0]);
-			parent(fds[1], open_status);
+			close(ready[0]);
+			parent(fds[1], ready[1], open_status);
 		}
+		close(ready[1]);
+		wait_ready(ready[0]);
 		nap_us(rand_r(&seed) % 4000);
 		kill(pid, SIGKILL);
 		if (waitpid(pid, NULL, 0) != pid)
