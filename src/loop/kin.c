@@ -114,24 +114,40 @@ static size_t mismatches(pid_t child, const struct mm_space *mm)
 	return n;
 }
 
+/* How long before child pid was allocated: pids are handed out in
+ * increasing order (wrapping at pid_max, alloc_pid() in kernel/pid.c),
+ * so a parent's pid comes before its child's; the nearest is the most
+ * recent. */
+static uint64_t pid_distance(pid_t parent, pid_t child)
+{
+	return parent < child ? (uint64_t)(child - parent)
+			      : (uint64_t)child + ((uint64_t)1 << 32) - (uint64_t)parent;
+}
+
 /* Of the dead a child may come from (the same trampoline: one lineage),
- * the one whose pages are as the child's are. */
+ * the one whose pages are as the child's are; of those alike (siblings
+ * killed in turn, each with its own page where the other had its own),
+ * the one created last before the child. */
 struct proc *kin_grave_of(struct emt_monitor *mon, pid_t child)
 {
 	size_t n = mon->n_graves < KIN_GRAVES ? mon->n_graves : KIN_GRAVES;
 	size_t best_score = SIZE_MAX;
+	uint64_t best_distance = UINT64_MAX;
 	struct proc *best = NULL;
 
 	for (size_t i = 1; i <= n; i++) {
 		struct proc *g = &mon->graves[(mon->n_graves - i) % KIN_GRAVES];
 		size_t score;
+		uint64_t distance;
 
 		if (!g->mm || !kin_has_tramp(child, g->mm))
 			continue;
 		score = mismatches(child, g->mm);
-		if (score < best_score) {
+		distance = pid_distance(g->pid, child);
+		if (score < best_score || (score == best_score && distance < best_distance)) {
 			best = g;
 			best_score = score;
+			best_distance = distance;
 		}
 	}
 	return best;
