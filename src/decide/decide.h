@@ -136,6 +136,9 @@ void kwin_arm(struct emt_monitor *mon, struct thread *actor, uint64_t start,
  * the program asked writable, so that the write goes in as natively. */
 void kwin_arm_writable(struct emt_monitor *mon, struct thread *actor, uint64_t start,
 		       uint64_t end, enum sc_op by);
+/* Whether [start, end) of mm holds code emt lets run that the program
+ * asked writable: what kwin_arm_writable would arm. */
+bool kwin_writable_code(const struct mm_space *mm, uint64_t start, uint64_t end);
 /* The same as kwin_arm for every executable view of a file, in any traced
  * process. */
 void kwin_arm_file(struct emt_monitor *mon, struct thread *self, uint64_t dev,

@@ -127,14 +127,20 @@ static void arm_piece(struct emt_monitor *mon, struct thread *actor,
 	event_flip(mon, actor, pc->start, len, pc->now, ra.granted);
 }
 
+/* [*start, *end) out to whole pages; an end that wrapped is the top. */
+static void whole_pages(uint64_t *start, uint64_t *end)
+{
+	*start = EMT_PAGE_DOWN(*start);
+	*end = *end < *start ? UINT64_MAX : EMT_PAGE_UP(*end);
+}
+
 static void arm(struct emt_monitor *mon, struct thread *actor, uint64_t start,
 		uint64_t end, enum sc_op by, bool forced)
 {
 	struct mm_space *mm = actor->proc->mm;
 	struct pieces ps = { .n = 0 };
 
-	start = EMT_PAGE_DOWN(start);
-	end = end < start ? UINT64_MAX : EMT_PAGE_UP(end);
+	whole_pages(&start, &end);
 	tracked_pieces(&mm->map, start, end, forced ? 0 : PROT_WRITE, &ps);
 	if (forced)
 		untracked_pieces(actor->tid, mm, start, end, &ps);
@@ -151,6 +157,15 @@ void kwin_arm(struct emt_monitor *mon, struct thread *actor, uint64_t start,
 	      uint64_t end, enum sc_op by)
 {
 	arm(mon, actor, start, end, by, true);
+}
+
+bool kwin_writable_code(const struct mm_space *mm, uint64_t start, uint64_t end)
+{
+	struct pieces ps = { .n = 0 };
+
+	whole_pages(&start, &end);
+	tracked_pieces(&mm->map, start, end, PROT_WRITE, &ps);
+	return ps.n > 0;
 }
 
 void kwin_arm_writable(struct emt_monitor *mon, struct thread *actor, uint64_t start,
@@ -209,21 +224,7 @@ void kwin_arm_file(struct emt_monitor *mon, struct thread *self, uint64_t dev,
 		arm_target(mon, self, &ts.v[i], by);
 }
 
-static void count_exec(struct emt_monitor *mon, struct proc *p, const struct view *v,
-		       uint64_t start, uint64_t end, void *ctx)
-{
-	(void)mon;
-	(void)p;
-	(void)start;
-	(void)end;
-	if (v->prot & PROT_EXEC)
-		(*(int *)ctx)++;
-}
-
 bool kwin_file_runs(struct emt_monitor *mon, uint64_t dev, uint64_t ino)
 {
-	int n = 0;
-
-	views_for_file(mon, dev, ino, 0, UINT64_MAX, count_exec, &n);
-	return n > 0;
+	return views_count_file(mon, dev, ino, PROT_EXEC) > 0;
 }

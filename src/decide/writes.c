@@ -44,21 +44,35 @@ static int64_t file_pos(pid_t pid, int fd)
 	return procfs_fdinfo(pid, fd, &info) ? -1 : (int64_t)info.pos;
 }
 
-static uint64_t iov_bytes(struct emt_monitor *mon, struct thread *t, uint64_t iov,
-			  uint64_t count)
+/* fn on each of the count iovecs at iov in t's memory, the first MAX_IOV
+ * (the kernel takes UIO_MAXIOV at most): false when they cannot be read. */
+static bool each_iov(struct emt_monitor *mon, struct thread *t, uint64_t iov,
+		     uint64_t count, void (*fn)(const struct iovec *v, void *ctx), void *ctx)
 {
 	struct iovec v[64];
-	uint64_t sum = 0;
 
 	for (uint64_t at = 0; at < count && at < MAX_IOV; at += 64) {
 		uint64_t n = count - at < 64 ? count - at : 64;
 
 		if (mem_read(mon, t->proc, iov + at * sizeof(v[0]), v, n * sizeof(v[0])))
-			return UINT64_MAX;
+			return false;
 		for (uint64_t i = 0; i < n; i++)
-			sum += v[i].iov_len;
+			fn(&v[i], ctx);
 	}
-	return sum;
+	return true;
+}
+
+static void add_len(const struct iovec *v, void *ctx)
+{
+	*(uint64_t *)ctx += v->iov_len;
+}
+
+static uint64_t iov_bytes(struct emt_monitor *mon, struct thread *t, uint64_t iov,
+			  uint64_t count)
+{
+	uint64_t sum = 0;
+
+	return each_iov(mon, t, iov, count, add_len, &sum) ? sum : UINT64_MAX;
 }
 
 /* Where a write to a mem file lands: [*off, *off + *len). The calls that
@@ -176,38 +190,58 @@ static struct proc *traced_proc(struct emt_monitor *mon, pid_t pid)
 	return owner && owner->proc ? owner->proc : proc_find(mon, pid);
 }
 
+/* The remote ranges of a process_vm_writev, against the target's code. */
+struct vm_write {
+	struct emt_monitor *mon;
+	struct thread *actor;      /* a thread of the target, once borrowed */
+	const struct mm_space *mm; /* the target's */
+	enum sc_op by;
+	bool meets_code;           /* a range holds code the program asked writable */
+};
+
+static void find_code(const struct iovec *v, void *ctx)
+{
+	struct vm_write *vw = ctx;
+	uint64_t base = (uint64_t)(uintptr_t)v->iov_base;
+
+	vw->meets_code |= kwin_writable_code(vw->mm, base, base + v->iov_len);
+}
+
+static void arm_code(const struct iovec *v, void *ctx)
+{
+	struct vm_write *vw = ctx;
+	uint64_t base = (uint64_t)(uintptr_t)v->iov_base;
+
+	if (v->iov_len)
+		kwin_arm_writable(vw->mon, vw->actor, base, base + v->iov_len, vw->by);
+}
+
 /* process_vm_writev respects the target's protections (no FOLL_FORCE):
  * into code the program asked writable that emt keeps R-X it would fail
  * with EFAULT where natively it writes. That code is armed first, in the
- * target, and the call made within the same stop, as for /proc/PID/mem.
- * Only the native layout of the remote iovecs is read (x32's compat ones
- * are not: there the call fails as it did). */
+ * target, and the call made within the same stop, as for /proc/PID/mem;
+ * a call that meets no such code goes on untouched, without stopping the
+ * target. Only the native layout of the remote iovecs is read (x32's
+ * compat ones are not: there the call fails as it did). A sibling that
+ * rewrites the iovecs after emt read them can only send the write to code
+ * emt keeps R-X: it fails, as it would have. */
 static void write_vm(struct emt_monitor *mon, struct thread *t, struct pending_call *c)
 {
 	const uint64_t *a = c->sc.args;
 	struct proc *target = traced_proc(mon, (pid_t)a[0]);
-	struct thread *actor;
-	struct iovec v[64];
+	struct vm_write vw = { .mon = mon, .by = c->op };
 	int64_t ret;
 
 	if (!target || target->passive || c->sc.abi != ABI_NATIVE)
 		return;
-	actor = borrow_thread(mon, target, t);
-	if (!actor)
+	vw.mm = target->mm;
+	if (!each_iov(mon, t, a[3], a[4], find_code, &vw) || !vw.meets_code)
 		return;
-	for (uint64_t at = 0; at < a[4] && at < MAX_IOV; at += 64) {
-		uint64_t n = a[4] - at < 64 ? a[4] - at : 64;
-
-		if (mem_read(mon, t->proc, a[3] + at * sizeof(v[0]), v, n * sizeof(v[0])))
-			break;
-		for (uint64_t i = 0; i < n; i++) {
-			uint64_t base = (uint64_t)(uintptr_t)v[i].iov_base;
-
-			if (v[i].iov_len)
-				kwin_arm_writable(mon, actor, base, base + v[i].iov_len, c->op);
-		}
-	}
-	borrow_return(mon, actor, t);
+	vw.actor = borrow_thread(mon, target, t);
+	if (!vw.actor)
+		return;
+	each_iov(mon, t, a[3], a[4], arm_code, &vw);
+	borrow_return(mon, vw.actor, t);
 	if (syscalls_run_now(mon, t, &ret))
 		return;
 	c->report = true;
