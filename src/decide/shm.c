@@ -65,27 +65,16 @@ bool shm_entry(struct emt_monitor *mon, struct thread *t, struct pending_call *c
 }
 
 
-static void count_view(struct emt_monitor *mon, struct proc *p, const struct view *v,
-		       uint64_t start, uint64_t end, void *ctx)
-{
-	(void)mon;
-	(void)p;
-	(void)v;
-	(void)start;
-	(void)end;
-	(*(long *)ctx)++;
-}
-
 /* Attached elsewhere than in traced processes: code there can change with
  * no call or fault emt sees. */
 static void check_outside(struct emt_monitor *mon, struct thread *t,
 			  const struct pending_call *c, const struct view *v)
 {
-	long traced = 0, all = procfs_shm_nattch(c->sc.args[0]);
+	long traced, all = procfs_shm_nattch(c->sc.args[0]);
 
 	if (!(c->asked & PROT_EXEC) || all < 0)
 		return;
-	views_for_file(mon, v->dev, v->ino, 0, UINT64_MAX, count_view, &traced);
+	traced = (long)views_count_file(mon, v->dev, v->ino, 0);
 	if (all > traced)
 		event_blind(mon, t->proc->pid, t->tid, EMT_BLIND_SHARED_OUTSIDE, v->start,
 			    v->end - v->start, sysent_native_nr(SC_SHMAT),

@@ -230,5 +230,7 @@ void views_for_file(struct emt_monitor *mon, uint64_t dev, uint64_t ino,
 		    void (*fn)(struct emt_monitor *, struct proc *, const struct view *,
 			       uint64_t start, uint64_t end, void *),
 		    void *ctx);
+/* How many such views of the whole of (dev, ino) have at least prot. */
+size_t views_count_file(struct emt_monitor *mon, uint64_t dev, uint64_t ino, int prot);
 
 #endif

@@ -210,6 +210,31 @@ void views_for_file(struct emt_monitor *mon, uint64_t dev, uint64_t ino,
 	}
 }
 
+struct view_count {
+	int prot;
+	size_t n;
+};
+
+static void count_view(struct emt_monitor *mon, struct proc *p, const struct view *v,
+		       uint64_t start, uint64_t end, void *ctx)
+{
+	struct view_count *vc = ctx;
+
+	(void)mon;
+	(void)p;
+	(void)start;
+	(void)end;
+	vc->n += (v->prot & vc->prot) == vc->prot;
+}
+
+size_t views_count_file(struct emt_monitor *mon, uint64_t dev, uint64_t ino, int prot)
+{
+	struct view_count vc = { prot, 0 };
+
+	views_for_file(mon, dev, ino, 0, UINT64_MAX, count_view, &vc);
+	return vc.n;
+}
+
 void views_clear(struct mm_space *mm)
 {
 	free(mm->views);

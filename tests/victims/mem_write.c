@@ -51,6 +51,35 @@ static void poke(int fd, void *at, uint32_t imm, int at_pos)
 	}
 }
 
+/* Writes `mov eax, imm; ret` at at in pid's memory. */
+typedef void writer_fn(pid_t pid, void *at, uint32_t imm);
+
+static void mem_pwrite(pid_t pid, void *at, uint32_t imm)
+{
+	int fd = open_mem(pid);
+
+	poke(fd, at, imm, 0);
+	close(fd);
+}
+
+static void mem_write_at_pos(pid_t pid, void *at, uint32_t imm)
+{
+	int fd = open_mem(pid);
+
+	poke(fd, at, imm, 1);
+	close(fd);
+}
+
+static void vm_write(pid_t pid, void *at, uint32_t imm)
+{
+	uint8_t code[6];
+	struct iovec local = { code, sizeof(code) }, remote = { at, sizeof(code) };
+
+	emit_ret_imm(code, imm);
+	if (process_vm_writev(pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof(code))
+		victim_die("process_vm_writev");
+}
+
 /* An R-X page that already ran once (seq 1, origin flip). */
 static uint8_t *rx_page(void)
 {
@@ -65,57 +94,6 @@ static uint8_t *rx_page(void)
 	return p;
 }
 
-static void rewrite_self(int at_pos)
-{
-	uint8_t *p = rx_page();
-	int fd = open_mem(getpid());
-
-	poke(fd, p, 2, at_pos);
-	announce_code(p, 2, "kernel_write");
-	if (call_code(p) != 2)
-		victim_fail("the rewritten page ran stale code");
-	announce_execs(p, 2, 0);
-	close(fd);
-}
-
-static __attribute__((noinline, aligned(4096))) int in_text(void)
-{
-	return 5;
-}
-
-static void rewrite_text(void)
-{
-	int fd = open_mem(getpid());
-	int (*volatile fn)(void) = in_text;
-
-	poke(fd, (void *)in_text, 6, 0);
-	announce_code(page_of((void *)in_text), 1, "kernel_write");
-	if (fn() != 6)
-		victim_fail("the rewritten function ran stale code");
-	close(fd);
-}
-
-static void rewrite_parent(void)
-{
-	uint8_t *p = rx_page();
-	pid_t parent = getpid(), pid = fork();
-	int st;
-
-	if (pid == 0) {
-		int fd = open_mem(parent);
-
-		announce("start pid=%d parent=%d", (int)getpid(), (int)parent);
-		poke(fd, p, 3, 0);
-		_exit(0);
-	}
-	if (pid < 0 || waitpid(pid, &st, 0) != pid || st != 0)
-		victim_fail("child");
-	announce_code(p, 2, "kernel_write");
-	if (call_code(p) != 3)
-		victim_fail("the page the child rewrote ran stale code");
-	announce_execs(p, 2, 0);
-}
-
 /* An RWX page that already ran once (seq 1, origin wx_map). */
 static uint8_t *rwx_page(void)
 {
@@ -125,36 +103,38 @@ static uint8_t *rwx_page(void)
 	return p;
 }
 
-static void vm_poke(pid_t pid, void *at, uint32_t imm)
+static void rewrite_self(uint8_t *p, writer_fn *write_code)
 {
-	uint8_t code[6];
-	struct iovec local = { code, sizeof(code) }, remote = { at, sizeof(code) };
-
-	emit_ret_imm(code, imm);
-	if (process_vm_writev(pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof(code))
-		victim_die("process_vm_writev");
-}
-
-static void vm_rewrite_self(void)
-{
-	uint8_t *p = rwx_page();
-
-	vm_poke(getpid(), p, 2);
+	write_code(getpid(), p, 2);
 	announce_code(p, 2, "kernel_write");
 	if (call_code(p) != 2)
 		victim_fail("the rewritten page ran stale code");
 	announce_execs(p, 2, 0);
 }
 
-static void vm_rewrite_parent(void)
+static __attribute__((noinline, aligned(4096))) int in_text(void)
 {
-	uint8_t *p = rwx_page();
+	return 5;
+}
+
+static void rewrite_text(void)
+{
+	int (*volatile fn)(void) = in_text;
+
+	mem_pwrite(getpid(), (void *)in_text, 6);
+	announce_code(page_of((void *)in_text), 1, "kernel_write");
+	if (fn() != 6)
+		victim_fail("the rewritten function ran stale code");
+}
+
+static void rewrite_parent(uint8_t *p, writer_fn *write_code)
+{
 	pid_t parent = getpid(), pid = fork();
 	int st;
 
 	if (pid == 0) {
 		announce("start pid=%d parent=%d", (int)getpid(), (int)parent);
-		vm_poke(parent, p, 3);
+		write_code(parent, p, 3);
 		_exit(0);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) != pid || st != 0)
@@ -171,17 +151,17 @@ int main(int argc, char **argv)
 
 	announce_start();
 	if (strcmp(mode, "pwrite") == 0)
-		rewrite_self(0);
+		rewrite_self(rx_page(), mem_pwrite);
 	else if (strcmp(mode, "write") == 0)
-		rewrite_self(1);
+		rewrite_self(rx_page(), mem_write_at_pos);
 	else if (strcmp(mode, "text") == 0)
 		rewrite_text();
 	else if (strcmp(mode, "child") == 0)
-		rewrite_parent();
+		rewrite_parent(rx_page(), mem_pwrite);
 	else if (strcmp(mode, "vm_self") == 0)
-		vm_rewrite_self();
+		rewrite_self(rwx_page(), vm_write);
 	else if (strcmp(mode, "vm_child") == 0)
-		vm_rewrite_parent();
+		rewrite_parent(rwx_page(), vm_write);
 	else
 		victim_fail("usage: mem_write pwrite|write|text|child|vm_self|vm_child");
 	printf("mem write %s: ok\n", mode);
