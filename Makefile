@@ -16,13 +16,13 @@ CFLAGS_OPT := -O2
 LDFLAGS_SAN :=
 endif
 CFLAGS_ALL := $(CFLAGS_BASE) $(CFLAGS_OPT) $(CFLAGS)
-LIB_CFLAGS := $(CFLAGS_ALL) -fPIC -fvisibility=hidden \
-	$(shell $(PKG_CONFIG) --cflags libseccomp libcrypto)
-LIB_LIBS := $(shell $(PKG_CONFIG) --libs libseccomp libcrypto) -lpthread
+LIB_CFLAGS := $(CFLAGS_ALL) -fPIC -fvisibility=hidden -I$(O)/gen \
+	$(shell $(PKG_CONFIG) --cflags libseccomp libcrypto libbpf)
+LIB_LIBS := $(shell $(PKG_CONFIG) --libs libseccomp libcrypto libbpf) -lpthread
 CLI_LIBS := $(shell $(PKG_CONFIG) --libs capstone)
 CLI_CFLAGS := $(shell $(PKG_CONFIG) --cflags capstone)
 
-LIB_SRC := $(wildcard src/*.c src/*/*.c src/arch/x86_64/*.c)
+LIB_SRC := $(filter-out %.bpf.c,$(wildcard src/*.c src/*/*.c src/arch/x86_64/*.c))
 LIB_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(LIB_SRC))
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(TOOL_SRC))
@@ -39,6 +39,20 @@ benches: all $(BENCHES) $(VICTIMS)
 $(O)/obj/%.o: %.c $(wildcard include/emt/*.h src/*.h src/*/*.h src/arch/x86_64/*.h tools/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIB_CFLAGS) $(CLI_CFLAGS) -MMD -MP -c $< -o $@
+
+# The call watcher's kernel side: BPF C compiled by clang, embedded in
+# the library through the skeleton bpftool writes.
+CLANG ?= clang
+BPFTOOL ?= bpftool
+$(O)/gen/callwatch.bpf.o: src/ptrace/callwatch.bpf.c src/ptrace/callwatch_rec.h
+	@mkdir -p $(dir $@)
+	$(CLANG) -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+		-I/usr/include/$(shell $(CC) -dumpmachine) -Isrc -c $< -o $@
+
+$(O)/gen/callwatch.skel.h: $(O)/gen/callwatch.bpf.o
+	$(BPFTOOL) gen skeleton $< name callwatch_bpf > $@.tmp && mv $@.tmp $@
+
+$(O)/obj/src/ptrace/callwatch.o: $(O)/gen/callwatch.skel.h
 
 $(O)/libemt.so: $(LIB_OBJ) src/libemt.map
 	$(CC) -shared -Wl,--version-script=src/libemt.map -Wl,-soname,libemt.so.0 \

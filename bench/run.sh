@@ -30,6 +30,8 @@ N_JIT=${BENCH_JIT_N:-3000}
 N_JAVA=${BENCH_JAVA_N:-50000000}
 N_NODE=${BENCH_NODE_N:-50000000}
 N_PY=${BENCH_PY_N:-2000}
+# Real programs attached (-p) this long after their start: past start-up.
+ATTACH_AFTER=${BENCH_ATTACH_AFTER:-0.2}
 N_OPEN=${BENCH_OPEN_N:-20000}
 
 EMT=$BUILD/emt
@@ -89,7 +91,12 @@ round() {
 	measure "$place" getpid emt inner "$LIMIT" "${P[@]}" "$EMT" -q -- "$B/syscalls" getpid "$N_GETPID"
 	measure "$place" getpid emt-nosec inner "$LIMIT" "${P[@]}" "$EMT" -q --no-seccomp -- \
 		"$B/syscalls" getpid "$N_SLOW"
+	# Attached (-p): the call watcher stops only memory calls.
+	measure "$place" getpid emt-attach inner "$LIMIT" "${P[@]}" "$here/attach.sh" "$EMT" 0 \
+		"$B/syscalls" -w getpid "$N_GETPID"
 	measure "$place" pread native inner "$LIMIT" "${P[@]}" "$B/syscalls" pread "$N_PREAD" "$TMP/data"
+	measure "$place" pread emt-attach inner "$LIMIT" "${P[@]}" "$here/attach.sh" "$EMT" 0 \
+		"$B/syscalls" -w pread "$N_PREAD" "$TMP/data"
 	measure "$place" pread emt inner "$LIMIT" "${P[@]}" "$EMT" -q -- \
 		"$B/syscalls" pread "$N_PREAD" "$TMP/data"
 	measure "$place" pread emt-nosec inner "$LIMIT" "${P[@]}" "$EMT" -q --no-seccomp -- \
@@ -139,6 +146,11 @@ round() {
 		measure "$place" "$r" native wall "$((LIMIT * 2))" "${P[@]}" ${REAL_CMD[$r]}
 		# shellcheck disable=SC2086
 		measure "$place" "$r" emt wall "$((LIMIT * 2))" "${P[@]}" "$EMT" -q -- ${REAL_CMD[$r]}
+		# Attached: python's run is over before start-up would be.
+		[ "$r" = python ] && continue
+		# shellcheck disable=SC2086
+		measure "$place" "$r" emt-attach wall "$((LIMIT * 2))" "${P[@]}" "$here/attach.sh" \
+			"$EMT" "$ATTACH_AFTER" ${REAL_CMD[$r]}
 	done
 }
 
@@ -174,6 +186,7 @@ syscall_report() {
 		fsys=$(median "$place/floor-syscall/native")
 		fsec=$(median "$place/floor-seccomp-$1/native")
 		row fmt_time "$place" "$1" emt "emt -q" "$fsec"
+		row fmt_time "$place" "$1" emt-attach "emt -q -p (attached)"
 		row fmt_time "$place" "$1" emt-nosec "emt -q --no-seccomp" "$fsys"
 		ref_line "$place" "floor: allow-all seccomp" "$fsec"
 		ref_line "$place" "floor: PTRACE_SYSCALL" "$fsys"
@@ -224,11 +237,13 @@ report() {
 		fi
 		for place in "${PLACES[@]}"; do
 			row fmt_ms "$place" "$r" emt "$r: emt -q"
+			[ "$r" = python ] || row fmt_ms "$place" "$r" emt-attach "$r: emt -q -p"
 		done
 	done
 	for r in java node python; do
 		[ -n "${REAL_CMD[$r]:-}" ] && printf '  %s: %s\n' "$r" "${REAL_CMD[$r]}"
 	done
+	printf '  emt -q -p: emt attached %ss after the start (attach.sh)\n' "$ATTACH_AFTER"
 
 	printf '\nemt/floor: emt time over the mechanism floor measured in the same run:\n'
 	printf '  PTRACE_SYSCALL getpid (2 stops per call) for --no-seccomp; two fault stops\n'

@@ -12,6 +12,7 @@
  *
  * -s installs a seccomp filter that allows everything first: the least any
  * seccomp filter costs a call here, the floor of emt's launch mode.
+ * -w waits (10 s at most) until a tracer has attached (attach.sh).
  *
  * Prints "NS_PER_CALL CHECK" on stdout. The loop is timed from inside so that
  * process start-up (and emt's own) is not counted. CHECK does not depend on
@@ -39,7 +40,7 @@ static double now_ns(void)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: syscalls [-s] getpid N | syscalls [-s] pread N FILE |"
+	fprintf(stderr, "usage: syscalls [-w] [-s] getpid N | syscalls [-w] [-s] pread N FILE |"
 			" syscalls open N FILE | syscalls create N DIR\n");
 	return 2;
 }
@@ -148,10 +149,45 @@ static int loop_create(unsigned long n, const char *dir)
 	return 0;
 }
 
+/* TracerPid of /proc/self/status, or -1. */
+static long tracer_pid(void)
+{
+	char line[256];
+	long pid = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "TracerPid: %ld", &pid) == 1)
+			break;
+	fclose(f);
+	return pid;
+}
+
+static int wait_traced(void)
+{
+	struct timespec ms = { 0, 1000000 };
+
+	for (int i = 0; i < 10000; i++) {
+		if (tracer_pid() > 0)
+			return 0;
+		nanosleep(&ms, NULL);
+	}
+	fprintf(stderr, "syscalls: no tracer came\n");
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long n;
 
+	if (argc > 1 && strcmp(argv[1], "-w") == 0) {
+		if (wait_traced())
+			return 1;
+		argv++;
+		argc--;
+	}
 	if (argc > 1 && strcmp(argv[1], "-s") == 0) {
 		if (allow_all_filter())
 			return 1;

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 
 #include "emt/emt.h"
 #include "events/events.h"
@@ -50,6 +51,12 @@ struct emt_monitor {
 	bool launch;
 	bool use_seccomp;      /* launch mode with the filter installed */
 	bool syscall_mode;     /* resume with PTRACE_SYSCALL */
+	struct callwatch *callwatch; /* attach mode: stops only for the calls
+				      * emt must see (decide/watcher.c) */
+	uint64_t callwatch_missed;   /* calls it could not stop for, reported */
+	struct rlimit own_limits[RLIMIT_NLIMITS]; /* emt's, set again when a
+				      * call seen late changed them (shield.c) */
+	bool own_limits_saved;
 	int exec_err_fd;       /* child's exec errno pipe, read end */
 	bool main_exec_seen;
 	struct thread *threads[THREAD_BUCKETS];

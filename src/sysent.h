@@ -10,6 +10,7 @@
 #define EMT_SYSENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum sc_op {
@@ -103,6 +104,12 @@ void sysent_decode(enum sc_abi abi, long nr, const uint64_t raw[6],
 		   struct sc_call *call);
 /* Native number of op, or -1 when the native ABI has none. */
 long sysent_native_nr(enum sc_op op);
+/* Its i386 number, its x32 number of its own (>= 512), or -1. */
+long sysent_i386_nr(enum sc_op op);
+long sysent_x32_own_nr(enum sc_op op);
+/* The i386 calls that change memory with no op of their own (the old
+ * mmap, ipc): up to max numbers into out, how many. */
+size_t sysent_i386_only(long *out, size_t max);
 /* Op of a native number (SC_NONE if unknown). */
 enum sc_op sysent_op_of(long native_nr);
 const char *sysent_name(enum sc_op op);

@@ -62,6 +62,8 @@ register() {
 	case $rc in
 	0)
 		echo "ok $n - $name"
+		# What a test measured, for the reader (a .note file).
+		[ -s "$dir/.note" ] && sed 's/^/# /' "$dir/.note"
 		passed=$((passed + 1))
 		rm -rf "$dir"
 		;;

@@ -105,6 +105,12 @@ int signals_install(void)
 	sigemptyset(&pipe_sa.sa_mask);
 	if (sigaction(SIGPIPE, &pipe_sa, NULL) < 0)
 		return -errno;
+	/* Attached, a program's prlimit64 on emt is seen after it is made
+	 * and undone: until then a write past RLIMIT_FSIZE fails with EFBIG
+	 * (said) instead of killing emt, and RLIMIT_CPU's soft signal does
+	 * nothing. */
+	if (sigaction(SIGXFSZ, &pipe_sa, NULL) < 0 || sigaction(SIGXCPU, &pipe_sa, NULL) < 0)
+		return -errno;
 	return 0;
 }
 

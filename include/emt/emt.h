@@ -92,6 +92,10 @@ enum emt_blind_route {
 					attribute to an address space */
 	EMT_BLIND_SECCOMP_NOTIFY = 8, /* the program's own seccomp filter can
 					 answer memory calls */
+	EMT_BLIND_WINDOW = 9,        /* attached: emt saw the call that made
+					this memory executable after the kernel
+					made it; another thread could run it
+					before emt armed it */
 };
 
 /* The processor whose registers an emt_regs holds. */

@@ -21,6 +21,7 @@
 #include "act/act.h"
 #include "events/events.h"
 #include "model/model.h"
+#include "ptrace/callwatch.h"
 #include "ptrace/pt.h"
 
 static bool is_fault_signal(int sig)
@@ -194,6 +195,9 @@ static int step_call(struct emt_monitor *mon, struct thread *t, long nr,
 	call = saved;
 	arch_setup_syscall(&call, nr, args);
 	arch_set_pc(&call, insn);
+	if (mon->callwatch)
+		callwatch_expect(mon->callwatch, t->tid, insn + ARCH_SYSCALL_INSN_LEN, nr,
+				 args[0], args[1], args[2]);
 	rc = step_over_syscall(mon, t, &call, &after);
 	if (rc == -ESRCH)
 		return rc; /* the thread is gone */

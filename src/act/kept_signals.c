@@ -27,6 +27,7 @@
 #include "monitor.h"
 #include "act/act.h"
 #include "events/events.h"
+#include "ptrace/callwatch.h"
 #include "ptrace/pt.h"
 
 static bool from_kernel(const siginfo_t *si)
@@ -94,9 +95,22 @@ bool thread_stop_siginfo(const struct thread *t, int sig, siginfo_t *si)
 	return false;
 }
 
+/* The call watcher's SIGSTOP (sent by the kernel, its call recorded):
+ * never delivered, since a stop signal delivered stops the process. */
+static bool watcher_stop(struct emt_monitor *mon, const struct thread *t,
+			 const siginfo_t *si, bool has_siginfo)
+{
+	return has_siginfo && si->si_signo == SIGSTOP && from_kernel(si) &&
+	       mon->callwatch && callwatch_pending(mon->callwatch, t->tid);
+}
+
 void thread_keep_siginfo(struct emt_monitor *mon, struct thread *t,
 			 const siginfo_t *si, bool has_siginfo)
 {
+	if (watcher_stop(mon, t, si, has_siginfo)) {
+		t->late_held = true;
+		return;
+	}
 	if (!t->deliver_sig) {
 		set_first(t, si, has_siginfo);
 	} else if (has_siginfo && from_kernel(si) && !from_kernel(&t->saved_siginfo)) {

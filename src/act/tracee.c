@@ -48,6 +48,12 @@ void thread_resume(struct emt_monitor *mon, struct thread *t, int sig)
 
 	if (thread_lost(t))
 		return;
+	/* Its call is handled first, as at the stop it met while emt drove
+	 * it: the loop takes that stop again (stops_reap). */
+	if (t->late_held) {
+		thread_defer_stop(mon, t, W_STOPCODE(SIGSTOP));
+		return;
+	}
 	if (!sig)
 		sig = thread_take_signal(mon, t);
 	/* After a seccomp stop only PTRACE_SYSCALL yields the syscall-exit

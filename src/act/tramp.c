@@ -26,6 +26,7 @@
 #include "monitor.h"
 #include "act/act.h"
 #include "events/events.h"
+#include "ptrace/callwatch.h"
 #include "ptrace/procfs.h"
 
 #define CODE_SIZE ((uint64_t)TRAMP_SLOTS * ARCH_TRAMP_SLOT_SIZE)
@@ -314,8 +315,11 @@ int tramp_call(struct emt_monitor *mon, struct thread *t, const arch_regs *saved
 	/* Only a call that stops can be recognised: every call when the
 	 * process stops at all of them, else what the filter traces. */
 	t->flip = (struct slot_flip){ .op = op, .args = { a0, a1, a2 }, .regs = *saved };
-	if (op == SC_MPROTECT || mon->syscall_mode || t->proc->syscall_mode)
+	if (mon->syscall_mode || t->proc->syscall_mode || (op == SC_MPROTECT && !mon->callwatch))
 		t->flip.stop_pc = code_of(mm, slot) + ARCH_SYSCALL_INSN_LEN;
+	else if (mon->callwatch)
+		callwatch_expect(mon->callwatch, t->tid, code_of(mm, slot) + ARCH_SYSCALL_INSN_LEN,
+				 sysent_native_nr(op), a0, a1, a2);
 	return thread_setregs(t, &call);
 }
 
@@ -356,6 +360,12 @@ static int repair(struct emt_monitor *mon, struct thread *t)
 		return 0;
 	mm->tramp = 0;
 	return tramp_create(mon, t);
+}
+
+void tramp_renew(struct emt_monitor *mon, struct thread *t)
+{
+	t->proc->mm->tramp = 0;
+	tramp_create(mon, t);
 }
 
 /* A fault t met in the slot emt sent it through, or just after it came

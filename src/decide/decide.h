@@ -34,9 +34,49 @@ int syscalls_refuse(struct thread *t, int64_t ret);
  * letting it run again: for when emt must act both before and after it
  * in one stop. 0 and *ret, or -errno (the call was not made). */
 int syscalls_run_now(struct emt_monitor *mon, struct thread *t, int64_t *ret);
+/* A call seen late made again from its syscall instruction (after emt
+ * changed what made it fail): 0, or -errno when the thread has moved on. */
+int syscalls_again(struct thread *t);
 /* The same with another native call in its place. */
 int syscalls_run_as(struct emt_monitor *mon, struct thread *t, long nr,
 		    const uint64_t args[6], int64_t *ret);
+
+/* Let the part that owns the call decide (at its entry, or late); true
+ * when its exit must be committed. */
+bool syscalls_decide(struct emt_monitor *mon, struct thread *t, struct pending_call *c);
+
+/* A call from emt's trampoline that emt did not set up (ip: just past
+ * its syscall instruction): the program runs emt's code, and the analyst is told. */
+void syscalls_note_caller(struct emt_monitor *mon, struct thread *t,
+			  const struct sc_call *sc, uint64_t ip);
+
+/* late.c: a call the call watcher stopped t for after the kernel made it
+ * (attach mode): decided as at its entry, committed, and what emt would
+ * have changed in it made true now. */
+struct cw_rec;
+void late_on_call(struct emt_monitor *mon, struct thread *t, const struct cw_rec *rec);
+/* Whether the SIGSTOP t stopped with is the call watcher's: then the call
+ * is handled, and t left at that stop for the caller to resume. */
+bool late_take(struct emt_monitor *mon, struct thread *t);
+
+/* Report the threads the watcher saw run untraced (CLONE_UNTRACED). */
+void late_report_strays(struct emt_monitor *mon);
+
+/* watcher.c: what the call watcher stops for */
+struct callwatch;
+int watcher_rules(struct callwatch *cw);
+/* Load the call watcher for attach mode, or say why not (then every
+ * call stops). */
+void watcher_start(struct emt_monitor *mon);
+/* Unload it: no process is stopped for a call any more. */
+void watcher_stop(struct emt_monitor *mon);
+/* Whether the watcher stopped t and emt has not seen that stop yet. */
+bool watcher_pending(struct emt_monitor *mon, const struct thread *t);
+/* Watch p from now on (its watch bits), or no more. */
+void watcher_add(struct emt_monitor *mon, struct proc *p);
+void watcher_remove(struct emt_monitor *mon, struct proc *p);
+/* p stops at its every call from now on: the watcher leaves it. */
+void watcher_every_call(struct emt_monitor *mon, struct proc *p);
 
 /* memcalls.c, proccalls.c: what each call needs, at entry (true when its
  * exit must be seen) and exit */
@@ -76,6 +116,10 @@ void filecalls_exit(struct emt_monitor *mon, struct thread *t,
 /* shield.c: a call aimed at emt's own process (prlimit64) is refused
  * with EPERM, and logged: true then. */
 bool shield_refuse(struct emt_monitor *mon, struct thread *t, const struct sc_call *sc);
+/* emt's own limits as they are, for shield_refuse to set again. */
+void shield_save_limits(struct emt_monitor *mon);
+/* The same, and keep programs of emt's uid from setting them. */
+void shield_guard_limits(struct emt_monitor *mon);
 
 /* written.c: the files traced processes could write */
 bool written_has(const struct emt_monitor *mon, uint64_t dev, uint64_t ino);

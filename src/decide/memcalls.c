@@ -209,7 +209,8 @@ bool memcalls_entry(struct emt_monitor *mon, struct thread *t,
 		    struct pending_call *c)
 {
 	struct tramp_avoid av;
-	bool in_way = c->sc.abi == ABI_NATIVE && tramp_in_way(t->proc->mm, c, &av);
+	bool in_way = !c->late && c->sc.abi == ABI_NATIVE &&
+		      tramp_in_way(t->proc->mm, c, &av);
 	bool needs_exit;
 	int64_t ret;
 

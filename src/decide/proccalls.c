@@ -149,7 +149,7 @@ static void own_filter_exit(struct emt_monitor *mon, struct thread *t,
 	emt_log(mon, EMT_LOG_INFO,
 		"%d installs a seccomp filter with a listener: stopping at its every syscall",
 		t->proc->pid);
-	t->proc->syscall_mode = true;
+	watcher_every_call(mon, t->proc);
 }
 
 /* READ_IMPLIES_EXEC makes the kernel add PROT_EXEC to every readable
@@ -250,10 +250,13 @@ bool proccalls_entry(struct emt_monitor *mon, struct thread *t,
 	case SC_PERSONALITY:
 		return personality_entry(mon, t, c);
 	case SC_CLONE:
-		keep_child_traced(mon, t, &c->sc);
+		/* Seen late, the child is made: late.c looks at it. */
+		if (!c->late)
+			keep_child_traced(mon, t, &c->sc);
 		return false;
 	case SC_CLONE3:
-		return private_clone_args(mon, t, c);
+		/* Seen late, the kernel read its flags already. */
+		return !c->late && private_clone_args(mon, t, c);
 	case SC_SECCOMP:
 		return (unsigned int)c->sc.args[0] == SECCOMP_SET_MODE_FILTER;
 	case SC_PRCTL:

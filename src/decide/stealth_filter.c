@@ -92,7 +92,7 @@ void stealth_watch_fd(struct emt_monitor *mon, struct thread *t, int fd)
 		emt_log(mon, EMT_LOG_WARN,
 			"%d: cannot add a seccomp filter (%d): stopping at its every syscall",
 			p->pid, rc);
-		p->syscall_mode = true;
+		watcher_every_call(mon, p);
 		return;
 	}
 	if (all)

@@ -60,13 +60,15 @@ void syscalls_commit(struct emt_monitor *mon, struct thread *t, int64_t ret)
 		asynccalls_io_uring_meets_code(mon, t);
 }
 
+/* A call seen late is made already: what emt decided for it stands in
+ * the pending call, and late.c makes it true after the call. */
 int syscalls_rewrite_arg(struct thread *t, const struct sc_call *sc, int i,
 			 uint64_t value)
 {
 	arch_regs regs;
-	int rc = thread_getregs(t, &regs);
+	int rc = t->call.late ? 0 : thread_getregs(t, &regs);
 
-	if (rc)
+	if (rc || t->call.late)
 		return rc;
 	if (sc->slot[i] < 0)
 		return -EINVAL;
@@ -77,18 +79,46 @@ int syscalls_rewrite_arg(struct thread *t, const struct sc_call *sc, int i,
 int syscalls_refuse(struct thread *t, int64_t ret)
 {
 	arch_regs regs;
-	int rc = thread_getregs(t, &regs);
+	int rc;
 
+	if (t->call.late)
+		return -EALREADY;
+	rc = thread_getregs(t, &regs);
 	if (rc)
 		return rc;
 	arch_skip_syscall(&regs, ret);
 	return thread_setregs(t, &regs);
 }
 
+int syscalls_again(struct thread *t)
+{
+	arch_regs regs;
+	int rc;
+
+	if (!t->call.late)
+		return -EINVAL;
+	rc = thread_getregs(t, &regs);
+	if (rc)
+		return rc;
+	/* A handler's frame was set up meanwhile: the call is past. */
+	if (arch_pc(&regs) != t->call.late_ip)
+		return -EBUSY;
+	arch_rewind_syscall(&regs);
+	rc = thread_setregs(t, &regs);
+	t->call.late_again = rc == 0;
+	return rc;
+}
+
 int syscalls_run_as(struct emt_monitor *mon, struct thread *t, long nr,
 		    const uint64_t args[6], int64_t *ret)
 {
-	int rc = inject_syscall(mon, t, nr, args, ret);
+	int rc;
+
+	if (t->call.late) {
+		*ret = t->call.late_ret;
+		return 0;
+	}
+	rc = inject_syscall(mon, t, nr, args, ret);
 
 	return rc ? rc : syscalls_refuse(t, *ret);
 }
@@ -98,8 +128,13 @@ int syscalls_run_now(struct emt_monitor *mon, struct thread *t, int64_t *ret)
 	uint64_t args[6];
 	arch_regs regs;
 	long nr;
-	int rc = thread_getregs(t, &regs);
+	int rc;
 
+	if (t->call.late) {
+		*ret = t->call.late_ret;
+		return 0;
+	}
+	rc = thread_getregs(t, &regs);
 	if (rc)
 		return rc;
 	nr = arch_native_call(&regs, args);
@@ -123,7 +158,7 @@ static void refuse_foreign(struct emt_monitor *mon, struct thread *t,
 
 /* Let the part that owns the call decide; true when its exit must be
  * seen. */
-static bool entry(struct emt_monitor *mon, struct thread *t, struct pending_call *c)
+bool syscalls_decide(struct emt_monitor *mon, struct thread *t, struct pending_call *c)
 {
 	switch (sysent_group(c->op)) {
 	case SCG_MEMORY:
@@ -155,7 +190,7 @@ static void on_entry(struct emt_monitor *mon, struct thread *t,
 		return;
 	}
 	c->stealth = stealth_wants_exit(mon, t, sc);
-	if (entry(mon, t, c))
+	if (syscalls_decide(mon, t, c))
 		mon->n_syscalls++;
 	else if (c->stealth)
 		c->stealth_only = true;
@@ -165,14 +200,20 @@ static void on_entry(struct emt_monitor *mon, struct thread *t,
 
 /* A call from emt's trampoline that emt did not set up: the program runs
  * emt's code. The call is handled like any other; the analyst is told. */
-static void on_program_call(struct emt_monitor *mon, struct thread *t,
-			    const struct sc_call *sc, uint64_t ip)
+void syscalls_note_caller(struct emt_monitor *mon, struct thread *t,
+			  const struct sc_call *sc, uint64_t ip)
 {
 	if (tramp_contains(t->proc->mm, ip))
 		event_blind(mon, t->proc->pid, t->tid, EMT_BLIND_TRAMPOLINE,
 			    EMT_PAGE_DOWN(ip), EMT_PAGE_SIZE, sysent_native_nr(sc->op),
 			    "the program made syscall %ld from emt's trampoline at 0x%llx",
 			    sc->nr, (unsigned long long)ip);
+}
+
+static void on_program_call(struct emt_monitor *mon, struct thread *t,
+			    const struct sc_call *sc, uint64_t ip)
+{
+	syscalls_note_caller(mon, t, sc, ip);
 	on_entry(mon, t, sc);
 }
 

@@ -21,7 +21,7 @@ static void stop_at_every_call(struct emt_monitor *mon, struct thread *t, int rc
 	emt_log(mon, EMT_LOG_WARN,
 		"%d: cannot add a seccomp filter (%d): stopping at its every syscall",
 		t->proc->pid, rc);
-	t->proc->syscall_mode = true;
+	watcher_every_call(mon, t->proc);
 }
 
 void watch_add(struct emt_monitor *mon, struct thread *t, unsigned int which)
@@ -31,6 +31,13 @@ void watch_add(struct emt_monitor *mon, struct thread *t, unsigned int which)
 	int rc;
 
 	which &= ~p->watched;
+	if (which && mon->callwatch && !p->syscall_mode) {
+		/* The watcher's entry for the process, instead of a filter. */
+		p->watched |= which;
+		watcher_add(mon, p);
+		asynccalls_io_uring_meets_code(mon, t);
+		return;
+	}
 	if (!which || !mon->use_seccomp || p->syscall_mode)
 		return;
 	for (unsigned int bit = 1; bit <= which; bit <<= 1) {

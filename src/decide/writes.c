@@ -114,7 +114,8 @@ static int write_at(struct emt_monitor *mon, struct thread *t,
 	uint64_t args[6] = { a[0], a[1], a[2], off, 0, as == SC_PWRITEV2 ? a[5] : 0 };
 	int rc = syscalls_run_as(mon, t, sysent_native_nr(as), args, ret);
 
-	if (!rc && *ret > 0 && as != c->op && c->op != SC_PWRITEV2) {
+	/* Seen late, the call moved the position itself. */
+	if (!rc && !c->late && *ret > 0 && as != c->op && c->op != SC_PWRITEV2) {
 		uint64_t seek[6] = { a[0], off + (uint64_t)*ret, SEEK_SET, 0, 0, 0 };
 		int64_t pos;
 
@@ -135,7 +136,12 @@ static void write_mem(struct emt_monitor *mon, struct thread *t,
 		return;
 	/* Natively emt's trampoline is a hole: the write fails there. */
 	if (tramp_overlaps(target->mm, off, len ? len : 1)) {
-		syscalls_refuse(t, -EIO);
+		/* Seen late, it wrote there: the trampoline is the
+		 * program's code now, and emt makes another. */
+		if (syscalls_refuse(t, -EIO) == -EALREADY && (actor = borrow_thread(mon, target, t))) {
+			tramp_renew(mon, actor);
+			borrow_return(mon, actor, t);
+		}
 		return;
 	}
 	actor = borrow_thread(mon, target, t);
@@ -242,6 +248,12 @@ static void write_vm(struct emt_monitor *mon, struct thread *t, struct pending_c
 		return;
 	each_iov(mon, t, a[3], a[4], arm_code, &vw);
 	borrow_return(mon, vw.actor, t);
+	/* Seen late, it stopped at that code: made again, whole (the
+	 * same bytes where it wrote already). */
+	if (c->late) {
+		syscalls_again(t);
+		return;
+	}
 	if (syscalls_run_now(mon, t, &ret))
 		return;
 	c->report = true;

@@ -45,6 +45,7 @@ const char *emt_blind_route_name(enum emt_blind_route route)
 		[EMT_BLIND_SHARED_OUTSIDE] = "shared_outside",
 		[EMT_BLIND_USERFAULTFD] = "userfaultfd",
 		[EMT_BLIND_SECCOMP_NOTIFY] = "seccomp_notify",
+		[EMT_BLIND_WINDOW] = "window",
 	};
 
 	return NAME_IN(names, route);

@@ -247,11 +247,14 @@ int tracee_attach(struct emt_monitor *mon)
 		return -ENOMEM;
 	}
 	mon->main_pid = pid;
-	mon->syscall_mode = true;
 	mon->since_ns = procfs_start_ns(pid);
+	/* Loaded first, each process watched once all its threads are held:
+	 * a thread emt does not trace is never stopped for a call. */
+	watcher_start(mon);
 	worker = seize_all(mon, p, &rc);
 	if (!worker)
 		return attach_failed(mon, rc);
+	watcher_add(mon, worker->proc);
 	if (!worker->proc->mm->tramp) /* else an exec met while settling made it */
 		tramp_create(mon, worker);
 	written_scan_fds(mon, worker);
@@ -314,6 +317,8 @@ static void detach_stop(struct emt_monitor *mon, pid_t tid, int status)
 		interrupt_running(mon);
 		break;
 	case STOP_SIGNAL:
+		if (WSTOPSIG(status) == SIGSTOP && late_take(mon, t))
+			break;
 		if (WSTOPSIG(status) != SIGTRAP)
 			keep_unless_ours(mon, t, WSTOPSIG(status));
 		break;
@@ -344,7 +349,7 @@ static void wait_all_stopped(struct emt_monitor *mon)
  * program would die of it. PTRACE_PEEKSIGINFO reads the thread's private
  * queue without dequeuing.
  */
-static bool own_fault_queued(const struct thread *t)
+static bool own_fault_queued(struct emt_monitor *mon, const struct thread *t)
 {
 	siginfo_t queued[8];
 	int n = pt_peeksiginfo(t->tid, queued, 8);
@@ -352,7 +357,8 @@ static bool own_fault_queued(const struct thread *t)
 	for (int i = 0; i < n; i++)
 		if (faults_on_tracked(t, &queued[i]))
 			return true;
-	return false;
+	/* The call watcher's SIGSTOP: the call's commit is still to come. */
+	return watcher_pending(mon, t);
 }
 
 /* Resumes the threads with emt's SIGSEGV queued: a synchronous signal is
@@ -363,7 +369,7 @@ static int resume_own_faults(struct emt_monitor *mon)
 	int n = 0;
 
 	for_each_thread(mon, t) {
-		if (t->state != THREAD_STOPPED || !t->proc || !own_fault_queued(t))
+		if (t->state != THREAD_STOPPED || !t->proc || !own_fault_queued(mon, t))
 			continue;
 		if (pt_cont(t->tid, 0) == 0) {
 			t->state = THREAD_RUNNING;
@@ -408,6 +414,9 @@ static void restore_proc(struct emt_monitor *mon, struct proc *p)
 
 int tracee_detach_all(struct emt_monitor *mon)
 {
+	/* No new stop for a call; those sent already are taken (stop_all). */
+	for (struct proc *p = mon->procs; p; p = p->next)
+		watcher_remove(mon, p);
 	stop_all(mon);
 	for (struct proc *p = mon->procs; p; p = p->next)
 		restore_proc(mon, p);

@@ -222,6 +222,7 @@ static void *tracer_main(void *arg)
 	}
 	trace_loop(mon);
 	launch_settled(mon);
+	watcher_stop(mon);
 	free_tables(mon);
 	capture_free(mon);
 	written_free(mon);

@@ -42,6 +42,8 @@ static void proc_exited(struct emt_monitor *mon, struct proc *p, int status)
 
 void stops_forget_proc(struct emt_monitor *mon, struct proc *p)
 {
+	late_report_strays(mon);
+	watcher_remove(mon, p);
 	stealth_proc_free(p);
 	proc_remove(mon, p);
 }
@@ -130,6 +132,7 @@ static struct proc *child_proc(struct emt_monitor *mon, struct proc *parent,
 	p->syscall_mode = parent->syscall_mode;
 	p->own_filter = parent->own_filter;
 	stealth_fork(parent, p);
+	watcher_add(mon, p);
 
 	event_process(mon, child, p->parent, EMT_PROCESS_START, 0);
 	if (mm->views_lost) {
@@ -173,20 +176,29 @@ static void inherit_fix(struct thread *c, const struct thread *parent)
 	c->fix_arg[1] = pc->sc.args[1];
 }
 
-/* Held child c belongs to parent (alive, or dead and kept by kin.c). */
-static void adopt(struct emt_monitor *mon, struct thread *c, struct proc *parent,
-		  uint64_t flags)
+/* Held child c belongs to parent (alive, or dead and kept by kin.c):
+ * false when it could not be tracked (then it is killed, never left
+ * stopped). */
+static bool take_child(struct emt_monitor *mon, struct thread *c, struct proc *parent,
+		       uint64_t flags)
 {
 	struct proc *p = child_proc(mon, parent, c->tid, flags);
 
 	if (!p) {
 		emt_log(mon, EMT_LOG_ERROR, "out of memory tracking %d", c->tid);
-		kill(c->tid, SIGKILL); /* never left stopped */
-		return;
+		kill(c->tid, SIGKILL);
+		return false;
 	}
 	c->proc = p;
 	proc_count_thread(p);
-	start_child(mon, c);
+	return true;
+}
+
+static void adopt(struct emt_monitor *mon, struct thread *c, struct proc *parent,
+		  uint64_t flags)
+{
+	if (take_child(mon, c, parent, flags))
+		start_child(mon, c);
 }
 
 /* A dead parent's orphan shares its address space only with a live
@@ -367,6 +379,35 @@ static void on_event_stop(struct emt_monitor *mon, struct thread *t, int status)
 	thread_resume(mon, t, 0);
 }
 
+/* A child t's call made with CLONE_UNTRACED, seen late (late.c): traced
+ * from now on, as if its clone event had come. Held (interrupted) first,
+ * so that it is stopped when it is adopted. */
+static void seize_untraced(struct emt_monitor *mon, struct thread *t)
+{
+	pid_t child = t->untraced_child;
+	struct thread *c;
+	uint64_t flags;
+	int status;
+
+	t->untraced_child = 0;
+	if (kin_clone_flags(t->tid, child, &flags) || pt_seize(child, mon->ptrace_options) ||
+	    pt_interrupt(child))
+		return;
+	c = thread_add(mon, child, NULL);
+	if (!c) {
+		pt_detach(child, 0);
+		return;
+	}
+	if (thread_wait_stop(mon, c, &status))
+		return; /* gone: its death is handled with the stops */
+	/* A signal it met first (a fault on a page emt armed, which it ran
+	 * untraced) is handled as any traced thread's. */
+	if (pt_stop_of(status) != STOP_SIGNAL)
+		adopt(mon, c, t->proc, flags);
+	else if (take_child(mon, c, t->proc, flags))
+		stops_handle(mon, c->tid, status);
+}
+
 /* A fault met in or just out of a trampoline slot emt sent t through. */
 static bool slot_fault(struct emt_monitor *mon, struct thread *t, int sig,
 		       bool landed)
@@ -387,6 +428,12 @@ static void on_signal(struct emt_monitor *mon, struct thread *t, int sig,
 {
 	arch_regs regs;
 
+	if (sig == SIGSTOP && late_take(mon, t)) {
+		if (t->untraced_child)
+			seize_untraced(mon, t);
+		thread_resume(mon, t, 0);
+		return;
+	}
 	if (slot_fault(mon, t, sig, landed))
 		return;
 	if (sig == SIGSEGV && !t->proc->passive && faults_on_segv(mon, t))

@@ -95,6 +95,12 @@ struct pending_call {
 	bool stealth_only;     /* and no other part does */
 	bool args_moved;       /* clone3: args 0 and 1 name emt's copy of
 				  the struct; sc has the program's */
+	bool late;             /* seen after the kernel made it (the call
+				  watcher): what emt would change in it is
+				  made after it (decide/late.c) */
+	int64_t late_ret;      /* then, what it returned */
+	uint64_t late_ip;      /* and where (just past its syscall insn) */
+	bool late_again;       /* made again: its next return is seen */
 };
 
 enum thread_state {
@@ -163,6 +169,11 @@ struct thread {
 	pid_t held_parent;
 	/* A clone3 child: its argument registers, which emt pointed at its
 	 * own copy of the struct, are the program's again at its first stop. */
+	bool late_held;        /* met the call watcher's SIGSTOP while emt
+				  drove it: its call is handled before it
+				  runs on (thread_resume defers it) */
+	pid_t untraced_child;  /* made by its call seen late, not traced:
+				  for the loop to seize (late.c) */
 	bool fix_args;
 	struct sc_call fix_sc;
 	uint64_t fix_arg[2];

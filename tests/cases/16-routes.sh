@@ -113,29 +113,42 @@ register "code filled by a userfaultfd handler: captured" t_uffd
 register "io_uring beside code, fixed buffer over it: reported" t_io_uring
 register "own seccomp filter answers mprotect (USER_NOTIF): still armed" t_route own_notif
 
-# The same routes taken while emt is attached with -p.
+# The same routes taken while emt is attached with -p: with the call
+# watcher (emt sees a call after the kernel made it), and stopping at
+# every call (--no-seccomp).
 t_route_attached() {
 	attach_victim_case -c --only-announced -c --exit-code=0 "$@"
 }
 
-register "attached: trampoline used as a gadget" t_route_attached tramp_attack gadget
-register "attached: trampoline unmapped" t_route_attached tramp_attack unmap
-register "attached: trampoline emptied" t_route_attached tramp_attack discard
-register "attached: i386 mmap2 W+X" t_route_attached abi_i386 mmap2
-register "attached: i386 old mmap refused" t_route_attached abi_i386 oldmmap
-register "attached: executable stack from execve" t_route_attached exec_stack
-register "attached: RWX PT_LOAD from execve" t_route_attached exec_rwx
-register "attached: fexecve of a memfd copy" attach_victim_case -c --exit-code=0 exec_memfd memfd
-register "attached: code from a file" t_route_attached file_code private
-register "attached: READ_IMPLIES_EXEC" t_route_attached read_implies_exec
-register "attached: dual mapping, partial unmap" t_route_attached alias_views partial
-register "attached: dual mapping across fork" t_route_attached alias_views fork
-register "attached: /proc/self/mem write" t_route_attached mem_write pwrite
-register "attached: /proc/PPID/mem write by a child" t_route_attached mem_write child
-register "attached: process_vm_writev into RWX code" t_route_attached mem_write vm_self
-register "attached: pwrite into a memfd behind R-X" t_route_attached file_write pwrite
-register "attached: madvise revert" t_route_attached page_calls discard
-register "attached: mseal" t_route_attached page_calls seal
-register "attached: shmat(SHM_EXEC)" t_route_attached shm_exec views
-register "attached: own seccomp filter with USER_NOTIF" t_route_attached own_notif
+# register_attached NAME CASE ARGS... — both ways.
+register_attached() {
+	local name=$1
+	shift
+	register "attached: $name" "$@"
+	register "attached, every call stops: $name" "$1" -e --no-seccomp "${@:2}"
+}
+
+register_attached "trampoline used as a gadget" t_route_attached tramp_attack gadget
+register_attached "trampoline unmapped" t_route_attached tramp_attack unmap
+register_attached "trampoline emptied" t_route_attached tramp_attack discard
+register_attached "i386 mmap2 W+X" t_route_attached abi_i386 mmap2
+register_attached "i386 old mmap refused" t_route_attached abi_i386 oldmmap
+register_attached "executable stack from execve" t_route_attached exec_stack
+register_attached "RWX PT_LOAD from execve" t_route_attached exec_rwx
+register_attached "fexecve of a memfd copy" attach_victim_case -c --exit-code=0 exec_memfd memfd
+register_attached "code from a file" t_route_attached file_code private
+register_attached "READ_IMPLIES_EXEC" t_route_attached read_implies_exec
+register_attached "dual mapping, partial unmap" t_route_attached alias_views partial
+register_attached "dual mapping across fork" t_route_attached alias_views fork
+register_attached "/proc/self/mem write" t_route_attached mem_write pwrite
+register_attached "/proc/PPID/mem write by a child" t_route_attached mem_write child
+register_attached "process_vm_writev into RWX code" t_route_attached mem_write vm_self
+register_attached "pwrite into a memfd behind R-X" t_route_attached file_write pwrite
+register_attached "madvise revert" t_route_attached page_calls discard
+register_attached "shmat(SHM_EXEC)" t_route_attached shm_exec views
+register_attached "own seccomp filter with USER_NOTIF" t_route_attached own_notif
+# With the call watcher emt sees mseal after the kernel sealed the pages
+# with what emt gave them (README, "Attach mode"); stopping at every call,
+# it gives them what the program asked first, as when launched.
+register "attached, every call stops: mseal" t_route_attached -e --no-seccomp page_calls seal
 register "mprotect(PROT_GROWSDOWN) of a stack page: whole stack tracked" t_route stack_growsdown

@@ -45,3 +45,68 @@ t_attach_sighup() {
 register "attach, SIGINT detaches, protections restored" t_attach_sigint
 register "attach, SIGTERM detaches, protections restored" t_attach_sigterm
 register "attach, SIGHUP detaches, protections restored" t_attach_sighup
+
+# The window of the call watcher (README, "Attach mode"): emt sees a call
+# after the kernel made it, holding only the caller. A sibling thread runs
+# each round's new code as soon as it is executable; a round whose code ran
+# before emt armed the page is not captured. The count is said, and each
+# such round must be covered by a `window` blind event on the page; the
+# program must run as natively. Stopping at every call there is no window.
+window_case() {
+	local vpid epid rounds=2000 page captured unseen
+	need_emt
+	need_victim window
+	rm -rf out emt.ann
+	EMT_VICTIM_WAIT=1 EMT_ANNOUNCE=$TDIR/emt.ann "$VICTIMS/window" "$rounds" \
+		>victim.out 2>victim.err </dev/null &
+	vpid=$!
+	trap 'kill -KILL "$vpid" 2>/dev/null' EXIT
+	wait_for '^ready ' emt.ann 10 || fail "the victim never got ready"
+	"$EMT" -q "$@" -o out -p "$vpid" >emt.out 2>emt.err </dev/null &
+	epid=$!
+	wait_for '"change":"start"' out/events.jsonl 10 || { show "emt stderr" emt.err; fail "emt did not attach"; }
+	kill -USR2 "$vpid"
+	wait_child "$vpid" 120 || fail "the victim did not finish"
+	trap - EXIT
+	[ "$WAIT_RC" = 0 ] && grep -q "^window: $rounds rounds, each ran once$" victim.out || {
+		show "victim stderr" victim.err
+		fail "the victim exited $WAIT_RC: $(cat victim.out)"
+	}
+	wait_child "$epid" 20 || fail "emt did not end after the program"
+	[ "$WAIT_RC" = 0 ] || { show "emt stderr" emt.err; fail "emt exited $WAIT_RC"; }
+	page=$(sed -n 's/^window pid=[0-9]* addr=\(0x[0-9a-f]*\) .*/\1/p' emt.ann)
+	read -r captured windows < <(python3 - "$page" out/events.jsonl <<'PY'
+import json, sys
+page = int(sys.argv[1], 16)
+shas, windows = set(), 0
+for line in open(sys.argv[2]):
+    e = json.loads(line)
+    if e.get("event") == "exec" and int(e["addr"], 16) == page:
+        shas.add(e["sha256"])
+    if e.get("event") == "blind" and e.get("route") == "window" and \
+            int(e["addr"], 16) <= page < int(e["addr"], 16) + e["len"]:
+        windows += 1
+print(len(shas), windows)
+PY
+)
+	unseen=$((rounds - captured))
+	echo "window: $unseen of $rounds rounds ran before emt armed the page," \
+		"$windows window events (emt -p $*)" >.note
+	[ "$unseen" -le "$windows" ] ||
+		fail "$unseen rounds ran uncaptured, only $windows window events said it could happen"
+	if grep -q "stopping at every syscall" emt.err; then
+		[ "$unseen" = 0 ] || fail "stopping at every call, $unseen rounds ran uncaptured"
+	fi
+	return 0
+}
+
+t_window_watcher() {
+	window_case
+}
+
+t_window_every_call() {
+	window_case --no-seccomp
+}
+
+register "attach, call watcher: the window measured (2000 rounds)" t_window_watcher
+register "attach, every call stops: no window (2000 rounds)" t_window_every_call

@@ -14,6 +14,59 @@ program_case() {
 	check_events --min-exec=1
 }
 
+# program_attach_case SECONDS [-e EMT_OPT]... CMD... — native run, then a
+# run that emt attaches to SECONDS in (its JIT at work) and follows to its
+# end: the same output and status, code captured.
+program_attach_case() {
+	local after=$1 emt_opts=() vpid epid
+	shift
+	while [ "$1" = -e ]; do
+		emt_opts+=("$2")
+		shift 2
+	done
+	need_emt
+	run_native "$@"
+	[ "$(cat native.rc)" = 0 ] || { show stderr native.err; fail "$1 exits $(cat native.rc) natively"; }
+	rm -rf out
+	"$@" >emt.out 2>emt.err </dev/null &
+	vpid=$!
+	trap 'kill -KILL "$vpid" 2>/dev/null' EXIT
+	sleep "$after"
+	[ -n "$(proc_state "$vpid")" ] || fail "$1 ended within ${after}s: nothing to attach to"
+	"$EMT" -q "${emt_opts[@]}" -o out -p "$vpid" >emt-cli.out 2>emt-cli.err </dev/null &
+	epid=$!
+	wait_child "$vpid" "$RUN_LIMIT" || { kill -KILL "$epid"; fail "the program did not finish"; }
+	trap - EXIT
+	echo "$WAIT_RC" >emt.rc
+	wait_child "$epid" 20 || fail "emt did not end after the program"
+	[ "$WAIT_RC" = 0 ] || { show "emt stderr" emt-cli.err; fail "emt exited $WAIT_RC"; }
+	compare_runs
+	check_events --attached --loose-origin --min-exec=1 --blind-route=window
+}
+
+# Attached mid-run, with the call watcher and stopping at every call.
+t_attach_java() {
+	command -v java >/dev/null || skip "java not installed"
+	command -v javac >/dev/null || skip "javac not installed"
+	mkdir classes
+	timeout 120 javac -d classes "$TESTS/programs/ThreadsGc.java" || fail "javac failed"
+	program_attach_case 0.8 "$@" java -Xmx64m -cp "$TDIR/classes" ThreadsGc
+}
+
+t_attach_node() {
+	command -v node >/dev/null || skip "node not installed"
+	program_attach_case 0.4 "$@" node "$TESTS/../bench/hot.js" 150000000
+}
+
+# Its JIT starts after a pause in which emt attaches: 3000 functions.
+t_attach_python() {
+	command -v python3 >/dev/null || skip "python3 not installed"
+	program_attach_case 0.2 "$@" python3 -c 'import runpy, sys, time
+time.sleep(0.6)
+sys.argv = [sys.argv[1], "3000"]
+runpy.run_path(sys.argv[0], run_name="__main__")' "$TESTS/../bench/ctypes_jit.py"
+}
+
 t_python_ctypes() {
 	command -v python3 >/dev/null || skip "python3 not installed"
 	program_case python3 "$TESTS/programs/ctypes_jit.py" "$@"
@@ -205,5 +258,11 @@ register "UPX-packed dynamic hello" t_upx_hello
 T_LIMIT=300 register "java hot loop" t_java
 T_LIMIT=300 register "java: 4 threads with GC" t_java_threads
 T_LIMIT=300 register "node hot loop and wasm" t_node
+T_LIMIT=300 register "java, 4 threads with GC, attached mid-run" t_attach_java
+T_LIMIT=300 register "java, attached mid-run, every call stops" t_attach_java -e --no-seccomp
+register "node hot loop, attached mid-run" t_attach_node
+register "node hot loop, attached mid-run, every call stops" t_attach_node -e --no-seccomp
+register "python3 ctypes JIT, attached mid-run" t_attach_python
+register "python3 ctypes JIT, attached mid-run, every call stops" t_attach_python -e --no-seccomp
 register "pcre2grep with JIT" t_pcre2grep
 register "grep -P with JIT" t_grep_p

@@ -27,7 +27,7 @@ SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 ORIGINS = {"wx_map", "wx_protect", "flip", "alias", "exec_map", "exec_image",
            "kernel_write"}
 ROUTES = {"trampoline", "foreign_abi", "unseen_exec", "unenforceable", "io_uring",
-          "shared_outside", "userfaultfd", "seccomp_notify"}
+          "shared_outside", "userfaultfd", "seccomp_notify", "window"}
 REGS = ("rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15 "
         "rip eflags cs ss fs_base gs_base orig_rax").split()
 PROT_RE = re.compile(r"^(PROT_NONE|PROT_[A-Z_]+(\|PROT_[A-Z_]+)*|0x[0-9a-f]+)$")
@@ -284,6 +284,8 @@ def check_blinds(facts, blinds, opts):
     if opts.any_blind:
         return
     for e in blinds:
+        if e.get("route") in opts.blind_route:
+            continue
         if not any(blind_matches(f, e) for f in wanted):
             problem(f"line {e['_line']}: unexpected blind event: {e.get('route')} "
                     f"{e.get('addr')} {e.get('what')}")
@@ -473,6 +475,8 @@ def main():
                     help="do not compare origins (attach mode)")
     ap.add_argument("--any-blind", action="store_true",
                     help="blind events beyond the announced ones are allowed")
+    ap.add_argument("--blind-route", action="append", default=[], metavar="ROUTE",
+                    help="blind events of ROUTE beyond the announced ones are allowed")
     ap.add_argument("--blind-excuses", action="store_true",
                     help="once pages are reported unenforceable, any page may "
                     "miss runs")

@@ -199,16 +199,20 @@ victim_case() {
 	check_events "${check_opts[@]}"
 }
 
-# attach_victim_case [-c CHECK_OPT]... VICTIM ARGS... — victim_case in
+# attach_victim_case [-c CHECK_OPT | -e EMT_OPT]... VICTIM ARGS... — victim_case in
 # attach mode: the victim waits at its start (EMT_VICTIM_WAIT, victim.h)
 # until emt has attached with -p, then does what it does natively; emt
 # follows it to its end. Its output and status must be the native ones.
 # Origins are not compared: memory made before the attach is found by
 # emt's look at the mappings, not by the call that made it.
 attach_victim_case() {
-	local check_opts=() v vpid epid i
-	while [ $# -gt 0 ] && [ "$1" = -c ]; do
-		check_opts+=("$2")
+	local check_opts=() emt_opts=() v vpid epid i
+	while [ $# -gt 0 ] && { [ "$1" = -c ] || [ "$1" = -e ]; }; do
+		if [ "$1" = -c ]; then
+			check_opts+=("$2")
+		else
+			emt_opts+=("$2")
+		fi
 		shift 2
 	done
 	v=$1
@@ -219,7 +223,7 @@ attach_victim_case() {
 		>emt.out 2>emt.err </dev/null &
 	vpid=$!
 	wait_for '^ready ' emt.ann 10 || { kill -KILL "$vpid"; fail "the victim never got ready"; }
-	"$EMT" -q -o out -p "$vpid" >emt-cli.out 2>emt-cli.err </dev/null &
+	"$EMT" -q "${emt_opts[@]}" -o out -p "$vpid" >emt-cli.out 2>emt-cli.err </dev/null &
 	epid=$!
 	for ((i = 0; i < 200; i++)); do
 		grep -qs '"change":"start"' out/events.jsonl && break

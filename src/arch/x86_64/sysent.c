@@ -231,6 +231,26 @@ long sysent_native_nr(enum sc_op op)
 	return op > SC_NONE && op < SC_COUNT && table[op].name ? table[op].nr : -1;
 }
 
+long sysent_i386_nr(enum sc_op op)
+{
+	return op > SC_NONE && op < SC_COUNT && table[op].name ? table[op].nr_i386 : -1;
+}
+
+long sysent_x32_own_nr(enum sc_op op)
+{
+	return op > SC_NONE && op < SC_COUNT && table[op].name ? table[op].nr_x32_own : -1;
+}
+
+size_t sysent_i386_only(long *out, size_t max)
+{
+	static const long only[] = { I386_OLD_MMAP, I386_IPC };
+	size_t n = 0;
+
+	for (; n < max && n < sizeof(only) / sizeof(only[0]); n++)
+		out[n] = only[n];
+	return n;
+}
+
 enum sc_op sysent_op_of(long native_nr)
 {
 	for (int op = 1; op < SC_COUNT; op++)

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the call watcher stops a thread for in attach mode: the calls the
+ * launch-mode seccomp filter traces (filter.c), with the same conditions
+ * where two tests on the arguments say it, a few more where they cannot
+ * (every madvise). Calls of the i386 ABI always stop: emt handles them
+ * after the fact (late.c). Watch bits (watch.c) are the process's entry
+ * in the watcher's table instead of a second filter.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+
+#include "monitor.h"
+#include "decide/decide.h"
+#include "events/events.h"
+#include "model/model.h"
+#include "ptrace/callwatch.h"
+
+#define LOW32 0xffffffffull
+#define ANY 0, 0, 0, 0
+
+static const enum sc_op always[] = {
+	SC_MPROTECT, SC_PKEY_MPROTECT, SC_MUNMAP, SC_MREMAP, SC_BRK, SC_MADVISE,
+	SC_PROCESS_MADVISE, SC_REMAP_FILE_PAGES, SC_MSEAL, SC_SHMAT, SC_SHMDT,
+	/* the child is made: whether emt traces it is checked (late.c) */
+	SC_CLONE3,
+	SC_PERSONALITY, SC_TRUNCATE, SC_PROCESS_VM_WRITEV, SC_SECCOMP,
+	SC_USERFAULTFD, SC_IO_URING_SETUP, SC_IO_URING_REGISTER,
+	SC_CREAT, SC_OPENAT2, SC_MEMFD_CREATE,
+};
+
+/* Calls that stop only when an argument says so: one or two tests,
+ * (args[arg] & mask) == value when eq, != 0 otherwise. */
+struct cond_rule {
+	enum sc_op op;
+	struct cw_cond cond[2];
+};
+
+#define C(arg_, eq_, mask_, value_) { (arg_), (eq_), 1, 0, 0, (mask_), (value_) }
+
+static const struct cond_rule conds[] = {
+	{ SC_MMAP, { C(2, 0, PROT_EXEC, 0),
+		     C(3, 0, MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_SHARED, 0) } },
+	/* userfaultfd's ioctls (type 0xaa) */
+	{ SC_IOCTL, { C(1, 1, 0xff00, 0xaa00) } },
+	/* CLONE_UNTRACED would let a child escape emt */
+	{ SC_CLONE, { C(0, 0, CLONE_UNTRACED, 0) } },
+	{ SC_PRCTL, { C(0, 1, LOW32, PR_SET_SECCOMP) } },
+	/* opens that can change a file (written.c) */
+	{ SC_OPEN, { C(1, 0, O_ACCMODE | O_TRUNC, 0) } },
+	{ SC_OPENAT, { C(2, 0, O_ACCMODE | O_TRUNC, 0) } },
+	{ SC_OPEN_BY_HANDLE_AT, { C(2, 0, O_ACCMODE | O_TRUNC, 0) } },
+	/* limits set on another process, maybe emt's (shield.c) */
+	{ SC_PRLIMIT64, { C(0, 0, ~0ull, 0) } },
+};
+
+/* The watch bit that makes every call of op matter, or 0. */
+static uint32_t watch_bit(enum sc_op op)
+{
+	if (op == SC_MMAP)
+		return WATCH_MMAPS;
+	if (sysent_group(op) == SCG_BUFFER_WRITE)
+		return WATCH_READS;
+	if (sysent_group(op) == SCG_FILE_WRITE)
+		return WATCH_WRITES;
+	return 0;
+}
+
+static void rule_of(enum sc_op op, struct cw_call *call)
+{
+	memset(call, 0, sizeof(*call));
+	call->need = watch_bit(op);
+	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
+		if (always[i] == op)
+			call->need |= CW_ALWAYS;
+	for (size_t i = 0; i < sizeof(conds) / sizeof(conds[0]); i++) {
+		if (conds[i].op != op)
+			continue;
+		call->need |= CW_ALWAYS;
+		memcpy(call->cond, conds[i].cond, sizeof(call->cond));
+	}
+}
+
+static int set_native(struct callwatch *cw, enum sc_op op)
+{
+	struct cw_call call;
+	long own = sysent_x32_own_nr(op);
+	int rc;
+
+	rule_of(op, &call);
+	if (!call.need)
+		return 0;
+	rc = callwatch_set_call(cw, false, sysent_native_nr(op), &call);
+	/* x32's own numbers pass compat structures: no conditions read. */
+	memset(call.cond, 0, sizeof(call.cond));
+	if (!rc && own >= 0)
+		rc = callwatch_set_call(cw, false, own, &call);
+	return rc;
+}
+
+/* Every i386 call emt knows, and those with no op. */
+static int set_i386(struct callwatch *cw)
+{
+	struct cw_call call = { .need = CW_ALWAYS };
+	long only[4];
+	size_t n = sysent_i386_only(only, 4);
+	int rc = 0;
+
+	for (int op = SC_NONE + 1; op < SC_COUNT && !rc; op++) {
+		long nr = sysent_i386_nr((enum sc_op)op);
+
+		if (nr >= 0 && sysent_group((enum sc_op)op) != SCG_NONE)
+			rc = callwatch_set_call(cw, true, nr, &call);
+	}
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = callwatch_set_call(cw, true, only[i], &call);
+	return rc;
+}
+
+int watcher_rules(struct callwatch *cw)
+{
+	int rc = 0;
+
+	for (int op = SC_NONE + 1; op < SC_COUNT && !rc; op++)
+		if (sysent_group((enum sc_op)op) != SCG_NONE)
+			rc = set_native(cw, (enum sc_op)op);
+	return rc ? rc : set_i386(cw);
+}
+
+void watcher_start(struct emt_monitor *mon)
+{
+	const char *why = NULL;
+	int rc = -EPERM;
+
+	if (mon->opts.flags & EMT_OPT_NO_SECCOMP)
+		why = "--no-seccomp";
+	else if (mon->opts.flags & EMT_OPT_STEALTH)
+		why = "--stealth answers a program's reads before they are made";
+	else if ((rc = callwatch_open(&mon->callwatch, &why)) == 0 &&
+		 (rc = watcher_rules(mon->callwatch)) != 0) {
+		callwatch_close(mon->callwatch);
+		mon->callwatch = NULL;
+		why = "the call watcher's tables could not be filled";
+	}
+	mon->syscall_mode = !mon->callwatch;
+	if (mon->callwatch)
+		shield_guard_limits(mon);
+	if (mon->callwatch)
+		emt_log(mon, EMT_LOG_INFO, "attach: an eBPF call watcher stops only the calls emt needs");
+	else
+		emt_log(mon, EMT_LOG_WARN, "attach: stopping at every syscall: %s", why);
+	(void)rc;
+}
+
+void watcher_stop(struct emt_monitor *mon)
+{
+	late_report_strays(mon);
+	callwatch_close(mon->callwatch);
+	mon->callwatch = NULL;
+}
+
+void watcher_add(struct emt_monitor *mon, struct proc *p)
+{
+	int rc;
+
+	if (!mon->callwatch || p->syscall_mode)
+		return;
+	rc = callwatch_watch(mon->callwatch, p->pid, p->watched);
+	if (rc)
+		watcher_every_call(mon, p);
+}
+
+void watcher_remove(struct emt_monitor *mon, struct proc *p)
+{
+	if (mon->callwatch)
+		callwatch_unwatch(mon->callwatch, p->pid);
+}
+
+bool watcher_pending(struct emt_monitor *mon, const struct thread *t)
+{
+	return mon->callwatch && callwatch_pending(mon->callwatch, t->tid);
+}
+
+void watcher_every_call(struct emt_monitor *mon, struct proc *p)
+{
+	p->syscall_mode = true;
+	watcher_remove(mon, p);
+}

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
+/*
+ * The call watcher emt loads when it attaches to a running process: at
+ * every syscall exit of a watched process, a call emt must see stops the
+ * thread before it returns to user space, without a stop at every call.
+ *
+ * The thread is sent SIGSTOP (bpf_send_signal_thread): a signal is taken
+ * on the way back to user space (exit_to_user_mode_loop), so the thread
+ * runs no instruction of its own before emt, its tracer, sees the
+ * signal-delivery-stop; SIGSTOP is the signal the program can neither
+ * block nor catch. What the call was is left in `pending`, keyed by
+ * thread: emt takes it there (the program cannot write it), so a SIGSTOP
+ * the program sends itself is told apart, and the call is known even when
+ * other signals' handlers were set up first and the registers moved on.
+ */
+#include <linux/bpf.h>
+#include <asm/ptrace.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+#include "ptrace/callwatch_rec.h"
+
+#define SIGSTOP 19
+#define USER32_CS 0x23
+/* A new task's first return to user space is from the call that made it
+ * (ret_from_fork): clone, clone3 (the same in both tables), fork, vfork. */
+#define NR_CLONE 56
+#define NR_FORK 57
+#define NR_VFORK 58
+#define NR_CLONE3 435
+#define NR_I386_CLONE 120
+#define NR_I386_FORK 2
+#define NR_I386_VFORK 190
+#define INT80 0x80cd /* cd 80, little-endian */
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* Only the field used; its offset comes from the kernel's BTF (CO-RE). */
+struct task_struct {
+	unsigned int ptrace;
+	int tgid;
+	struct task_struct *real_parent;
+} __attribute__((preserve_access_index));
+
+/* The pid namespace emt runs in, set before loading: pids are emt's. */
+const volatile unsigned long long ns_dev = 0;
+const volatile unsigned long long ns_ino = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);   /* tgid */
+	__type(value, __u32); /* its watch bits */
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CW_NR_MAX);
+	__type(key, __u32);
+	__type(value, struct cw_call);
+} native_calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CW_NR_MAX);
+	__type(key, __u32);
+	__type(value, struct cw_call);
+} compat_calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);   /* tid */
+	__type(value, struct cw_rec);
+} pending SEC(".maps");
+
+/* emt's own next call in a thread (a remote call, a trampoline slot's):
+ * not stopped for, once. Only emt writes it, so the program cannot have
+ * its calls passed for emt's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct cw_expect_key);
+	__type(value, struct cw_expect);
+} expected SEC(".maps");
+
+/* Threads of watched processes that emt does not trace (made with
+ * CLONE_UNTRACED), seen returning from a call: for emt to report. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);   /* tid */
+	__type(value, __u32); /* tgid */
+} strays SEC(".maps");
+
+/* Calls that could not be stopped for (no room, the signal refused). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} missed SEC(".maps");
+
+static struct cw_call *call_of(void *table, __u64 nr)
+{
+	__u32 key = (__u32)nr;
+
+	if (nr >= CW_NR_MAX)
+		return 0;
+	return bpf_map_lookup_elem(table, &key);
+}
+
+static int cond_holds(const struct cw_cond *c, const struct cw_rec *rec)
+{
+	__u64 v;
+
+	if (!c->used || c->arg > 5)
+		return 0;
+	v = rec->args[c->arg & 7] & c->mask;
+	return c->eq ? v == c->value : v != 0;
+}
+
+/* Whether a process with these watch bits is stopped for the call: a
+ * watch bit it has, or CW_ALWAYS when its conditions hold (if any). */
+static int matters(const struct cw_call *call, const struct cw_rec *rec, __u32 bits)
+{
+	if (!call)
+		return 0;
+	if (call->need & bits & ~CW_ALWAYS)
+		return 1;
+	if (!(call->need & CW_ALWAYS))
+		return 0;
+	return !call->cond[0].used || cond_holds(&call->cond[0], rec) ||
+	       cond_holds(&call->cond[1], rec);
+}
+
+/* int $0x80 from 64-bit code keeps the 64-bit code segment: the
+ * instruction before rip tells. */
+static int is_int80(__u64 ip)
+{
+	__u16 insn = 0;
+
+	if (bpf_probe_read_user(&insn, sizeof(insn), (void *)(ip - 2)))
+		return 0;
+	return insn == INT80;
+}
+
+static void count_missed(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&missed, &zero);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+/* The kernel's struct pt_regs has the layout of the user one (the names
+ * differ, so no CO-RE by name): read by offset. */
+#define REG(regs, field) reg_at(regs, __builtin_offsetof(struct pt_regs, field))
+
+static __u64 reg_at(const struct pt_regs *regs, unsigned long off)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), (const char *)regs + off);
+	return v;
+}
+
+static void read_args(struct cw_rec *rec, const struct pt_regs *regs)
+{
+	if (rec->compat) {
+		rec->args[0] = REG(regs, rbx) & 0xffffffffu;
+		rec->args[1] = REG(regs, rcx) & 0xffffffffu;
+		rec->args[2] = REG(regs, rdx) & 0xffffffffu;
+		rec->args[3] = REG(regs, rsi) & 0xffffffffu;
+		rec->args[4] = REG(regs, rdi) & 0xffffffffu;
+		rec->args[5] = REG(regs, rbp) & 0xffffffffu;
+		return;
+	}
+	rec->args[0] = REG(regs, rdi);
+	rec->args[1] = REG(regs, rsi);
+	rec->args[2] = REG(regs, rdx);
+	rec->args[3] = REG(regs, r10);
+	rec->args[4] = REG(regs, r8);
+	rec->args[5] = REG(regs, r9);
+}
+
+static int is_expected(__u32 tid, const struct cw_rec *rec, const struct pt_regs *regs)
+{
+	struct cw_expect_key key = { .tid = tid, .ip = rec->ip };
+	struct cw_expect *e = bpf_map_lookup_elem(&expected, &key);
+
+	if (!e || e->nr != rec->nr || e->a0 != REG(regs, rdi) ||
+	    e->a1 != REG(regs, rsi) || e->a2 != REG(regs, rdx))
+		return 0;
+	bpf_map_delete_elem(&expected, &key);
+	return 1;
+}
+
+/* Whether the call matters to a process with these watch bits (its
+ * arguments read on the way). */
+static int wanted(struct cw_rec *rec, const struct pt_regs *regs, __u32 bits)
+{
+	__u64 nr = rec->nr, cs = REG(regs, cs);
+	struct cw_call *compat = call_of(&compat_calls, nr);
+
+	if (cs == USER32_CS || (compat && compat->need && is_int80(rec->ip))) {
+		rec->compat = 1;
+		read_args(rec, regs);
+		return matters(compat, rec, bits);
+	}
+	read_args(rec, regs);
+	return matters(call_of(&native_calls, nr & ~CW_X32_BIT), rec, bits);
+}
+
+static int is_child_return(__u64 nr, long long ret)
+{
+	return ret == 0 && (nr == NR_CLONE || nr == NR_CLONE3 || nr == NR_FORK ||
+			    nr == NR_VFORK || nr == NR_I386_CLONE || nr == NR_I386_FORK ||
+			    nr == NR_I386_VFORK);
+}
+
+/* A process made with CLONE_UNTRACED by a watched one is not watched
+ * itself: its parent tells, at its first return (the only call every
+ * process on the machine pays this look for). The parent's pid is the
+ * kernel's: this holds when emt runs in the first pid namespace; elsewhere
+ * emt learns of the child from its parent's call alone. */
+static void note_stray_process(struct task_struct *task, const struct pt_regs *regs,
+			       long long ret, __u32 tid, __u32 tgid)
+{
+	__u32 parent;
+
+	if (!is_child_return(REG(regs, orig_rax), ret) || BPF_CORE_READ(task, ptrace))
+		return;
+	parent = (__u32)BPF_CORE_READ(task, real_parent, tgid);
+	if (bpf_map_lookup_elem(&procs, &parent))
+		bpf_map_update_elem(&strays, &tid, &tgid, BPF_NOEXIST);
+}
+
+SEC("raw_tracepoint/sys_exit")
+int on_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	const struct pt_regs *regs = (const struct pt_regs *)ctx->args[0];
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct bpf_pidns_info ns = { 0 };
+	struct cw_rec rec = { 0 };
+	__u32 *bits, tid;
+
+	if (bpf_get_ns_current_pid_tgid(ns_dev, ns_ino, &ns, sizeof(ns)))
+		return 0;
+	tid = ns.pid;
+	bits = bpf_map_lookup_elem(&procs, &ns.tgid);
+	if (!bits) {
+		note_stray_process(task, regs, (long long)ctx->args[1], tid, ns.tgid);
+		return 0;
+	}
+	rec.nr = REG(regs, orig_rax);
+	rec.ret = (long long)ctx->args[1];
+	rec.ip = REG(regs, rip);
+	if (is_expected(tid, &rec, regs))
+		return 0;
+	/* A thread emt does not trace (made with CLONE_UNTRACED, which emt
+	 * reports) would stop its whole process: SIGSTOP is only for
+	 * threads whose signals emt receives. */
+	if (!BPF_CORE_READ(task, ptrace)) {
+		bpf_map_update_elem(&strays, &tid, &ns.tgid, BPF_NOEXIST);
+		return 0;
+	}
+	if (!wanted(&rec, regs, *bits))
+		return 0;
+	rec.why = CW_CALL;
+	if (bpf_map_update_elem(&pending, &tid, &rec, BPF_ANY) ||
+	    bpf_send_signal_thread(SIGSTOP)) {
+		bpf_map_delete_elem(&pending, &tid);
+		count_missed();
+	}
+	return 0;
+}

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Loading the call watcher (callwatch.bpf.c) through its libbpf skeleton,
+ * and the map operations emt needs.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "ptrace/callwatch.h"
+#include <callwatch.skel.h> /* generated: $(O)/gen */
+
+struct callwatch {
+	struct callwatch_bpf *skel;
+	int procs, native, compat, pending, expected, missed, strays;
+};
+
+/* libbpf prints to stderr by default; a library never prints. */
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
+static const char *why_of(int err)
+{
+	switch (err) {
+	case -EPERM:
+	case -EACCES:
+		return "loading eBPF needs root, or CAP_BPF and CAP_PERFMON";
+	case -ENOENT:
+	case -EINVAL:
+	case -ENOTSUP:
+	case -ENOSYS:
+		return "the kernel lacks what the call watcher needs (raw tracepoints, BTF, bpf_send_signal_thread)";
+	default:
+		return "the eBPF call watcher could not be loaded";
+	}
+}
+
+static int load(struct callwatch *cw)
+{
+	struct stat ns;
+	int rc;
+
+	if (stat("/proc/self/ns/pid", &ns))
+		return -errno;
+	cw->skel = callwatch_bpf__open();
+	if (!cw->skel)
+		return -errno ? -errno : -EINVAL;
+	cw->skel->rodata->ns_dev = ns.st_dev;
+	cw->skel->rodata->ns_ino = ns.st_ino;
+	rc = callwatch_bpf__load(cw->skel);
+	if (!rc)
+		rc = callwatch_bpf__attach(cw->skel);
+	return rc < 0 ? rc : 0;
+}
+
+int callwatch_open(struct callwatch **out, const char **why)
+{
+	struct callwatch *cw = calloc(1, sizeof(*cw));
+	libbpf_print_fn_t old;
+	int rc;
+
+	*out = NULL;
+	*why = NULL;
+	if (!cw)
+		return -ENOMEM;
+	old = libbpf_set_print(quiet);
+	rc = load(cw);
+	libbpf_set_print(old);
+	if (rc) {
+		*why = why_of(rc);
+		callwatch_close(cw);
+		return rc;
+	}
+	cw->procs = bpf_map__fd(cw->skel->maps.procs);
+	cw->native = bpf_map__fd(cw->skel->maps.native_calls);
+	cw->compat = bpf_map__fd(cw->skel->maps.compat_calls);
+	cw->pending = bpf_map__fd(cw->skel->maps.pending);
+	cw->expected = bpf_map__fd(cw->skel->maps.expected);
+	cw->missed = bpf_map__fd(cw->skel->maps.missed);
+	cw->strays = bpf_map__fd(cw->skel->maps.strays);
+	*out = cw;
+	return 0;
+}
+
+void callwatch_close(struct callwatch *cw)
+{
+	if (!cw)
+		return;
+	callwatch_bpf__destroy(cw->skel);
+	free(cw);
+}
+
+static int err(int rc)
+{
+	return rc < 0 ? (errno ? -errno : rc) : 0;
+}
+
+int callwatch_set_call(struct callwatch *cw, bool i386, long nr,
+		       const struct cw_call *call)
+{
+	uint32_t key = (uint32_t)nr;
+
+	if (nr < 0 || nr >= CW_NR_MAX)
+		return -EINVAL;
+	return err(bpf_map_update_elem(i386 ? cw->compat : cw->native, &key, call, BPF_ANY));
+}
+
+int callwatch_watch(struct callwatch *cw, pid_t tgid, uint32_t bits)
+{
+	uint32_t key = (uint32_t)tgid;
+
+	return err(bpf_map_update_elem(cw->procs, &key, &bits, BPF_ANY));
+}
+
+int callwatch_unwatch(struct callwatch *cw, pid_t tgid)
+{
+	uint32_t key = (uint32_t)tgid;
+
+	return err(bpf_map_delete_elem(cw->procs, &key));
+}
+
+int callwatch_take(struct callwatch *cw, pid_t tid, struct cw_rec *rec)
+{
+	uint32_t key = (uint32_t)tid;
+
+	return err(bpf_map_lookup_and_delete_elem(cw->pending, &key, rec));
+}
+
+bool callwatch_pending(struct callwatch *cw, pid_t tid)
+{
+	uint32_t key = (uint32_t)tid;
+	struct cw_rec rec;
+
+	return bpf_map_lookup_elem(cw->pending, &key, &rec) == 0;
+}
+
+int callwatch_expect(struct callwatch *cw, pid_t tid, uint64_t ip, long nr,
+		     uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	struct cw_expect_key key = { .tid = (unsigned int)tid, .ip = ip };
+	struct cw_expect e = { (unsigned long long)nr, a0, a1, a2 };
+
+	return err(bpf_map_update_elem(cw->expected, &key, &e, BPF_ANY));
+}
+
+int callwatch_take_stray(struct callwatch *cw, pid_t *tid, pid_t *tgid)
+{
+	uint32_t key, value;
+
+	if (bpf_map_get_next_key(cw->strays, NULL, &key))
+		return -ENOENT;
+	if (bpf_map_lookup_and_delete_elem(cw->strays, &key, &value))
+		return -ENOENT;
+	*tid = (pid_t)key;
+	*tgid = (pid_t)value;
+	return 0;
+}
+
+uint64_t callwatch_missed(struct callwatch *cw)
+{
+	uint32_t zero = 0;
+	uint64_t n = 0;
+
+	bpf_map_lookup_elem(cw->missed, &zero, &n);
+	return n;
+}
