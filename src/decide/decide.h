@@ -88,6 +88,9 @@ bool proccalls_entry(struct emt_monitor *mon, struct thread *t,
 		     struct pending_call *c);
 bool pagecalls_entry(struct emt_monitor *mon, struct thread *t,
 		     struct pending_call *c);
+/* The madvise advice values that discard pages. */
+#define PAGECALLS_N_DISCARDING 6
+extern const uint64_t pagecalls_discarding[PAGECALLS_N_DISCARDING];
 /* asynccalls.c: userfaultfd fills, io_uring */
 bool asynccalls_entry(struct emt_monitor *mon, struct thread *t, struct pending_call *c);
 void asynccalls_exit(struct emt_monitor *mon, struct thread *t,

@@ -76,8 +76,6 @@ static const enum sc_op always[] = {
 
 #define LOW32 0xffffffffull
 
-/* madvise advice values that discard pages (pagecalls.c). */
-static const uint64_t discarding[] = { 4, 8, 9, 24, 102, 103 };
 
 /* ioctls of userfaultfd that create one or fill pages (uffd.c). */
 static const uint64_t uffd_ioctls[] = {
@@ -120,8 +118,9 @@ static int add_rules(scmp_filter_ctx ctx)
 		rc |= rule(ctx, always[i], 0, NULL);
 	/* The kernel reads these arguments as int: only their low 32 bits
 	 * count, whatever the program puts above. */
-	for (size_t i = 0; i < sizeof(discarding) / sizeof(discarding[0]); i++) {
-		struct scmp_arg_cmp c = SCMP_A2(SCMP_CMP_MASKED_EQ, LOW32, discarding[i]);
+	for (size_t i = 0; i < PAGECALLS_N_DISCARDING; i++) {
+		struct scmp_arg_cmp c = SCMP_A2(SCMP_CMP_MASKED_EQ, LOW32,
+						pagecalls_discarding[i]);
 
 		rc |= rule(ctx, SC_MADVISE, 1, &c);
 	}

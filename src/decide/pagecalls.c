@@ -29,12 +29,18 @@
 #define MADV_GUARD_REMOVE_ 103
 #define IOV_MAX_SEEN 64
 
+const uint64_t pagecalls_discarding[PAGECALLS_N_DISCARDING] = {
+	MADV_DONTNEED, MADV_FREE, MADV_REMOVE, MADV_DONTNEED_LOCKED,
+	MADV_GUARD_INSTALL_, MADV_GUARD_REMOVE_,
+};
+
 static bool discards(uint64_t advice)
 {
 	advice &= 0xffffffffu; /* an int to the kernel */
-	return advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_REMOVE ||
-	       advice == MADV_DONTNEED_LOCKED || advice == MADV_GUARD_INSTALL_ ||
-	       advice == MADV_GUARD_REMOVE_;
+	for (size_t i = 0; i < PAGECALLS_N_DISCARDING; i++)
+		if (advice == pagecalls_discarding[i])
+			return true;
+	return false;
 }
 
 /* Whether emt lets some page of [start, start+len) run now. */

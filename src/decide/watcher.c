@@ -24,7 +24,7 @@
 #define ANY 0, 0, 0, 0
 
 static const enum sc_op always[] = {
-	SC_MPROTECT, SC_PKEY_MPROTECT, SC_MUNMAP, SC_MREMAP, SC_BRK, SC_MADVISE,
+	SC_MPROTECT, SC_PKEY_MPROTECT, SC_MUNMAP, SC_MREMAP, SC_BRK,
 	SC_PROCESS_MADVISE, SC_REMAP_FILE_PAGES, SC_MSEAL, SC_SHMAT, SC_SHMDT,
 	/* the child is made: whether emt traces it is checked (late.c) */
 	SC_CLONE3,
@@ -33,11 +33,11 @@ static const enum sc_op always[] = {
 	SC_CREAT, SC_OPENAT2, SC_MEMFD_CREATE,
 };
 
-/* Calls that stop only when an argument says so: one or two tests,
+/* Calls that stop only when an argument says so: any of the tests,
  * (args[arg] & mask) == value when eq, != 0 otherwise. */
 struct cond_rule {
 	enum sc_op op;
-	struct cw_cond cond[2];
+	struct cw_cond cond[CW_CONDS];
 };
 
 #define C(arg_, eq_, mask_, value_) { (arg_), (eq_), 1, 0, 0, (mask_), (value_) }
@@ -82,6 +82,12 @@ static void rule_of(enum sc_op op, struct cw_call *call)
 			continue;
 		call->need |= CW_ALWAYS;
 		memcpy(call->cond, conds[i].cond, sizeof(call->cond));
+	}
+	/* The advice values that discard pages (the kernel reads an int). */
+	if (op == SC_MADVISE) {
+		call->need |= CW_ALWAYS;
+		for (size_t i = 0; i < PAGECALLS_N_DISCARDING; i++)
+			call->cond[i] = (struct cw_cond)C(2, 1, LOW32, pagecalls_discarding[i]);
 	}
 }
 

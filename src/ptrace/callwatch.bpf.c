@@ -130,8 +130,12 @@ static int matters(const struct cw_call *call, const struct cw_rec *rec, __u32 b
 		return 1;
 	if (!(call->need & CW_ALWAYS))
 		return 0;
-	return !call->cond[0].used || cond_holds(&call->cond[0], rec) ||
-	       cond_holds(&call->cond[1], rec);
+	if (!call->cond[0].used)
+		return 1;
+	for (int i = 0; i < CW_CONDS; i++)
+		if (cond_holds(&call->cond[i], rec))
+			return 1;
+	return 0;
 }
 
 /* int $0x80 from 64-bit code keeps the 64-bit code segment: the
@@ -238,7 +242,7 @@ static void note_stray_process(struct task_struct *task, const struct pt_regs *r
 }
 
 SEC("raw_tracepoint/sys_exit")
-int on_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+int emt_callwatch(struct bpf_raw_tracepoint_args *ctx)
 {
 	const struct pt_regs *regs = (const struct pt_regs *)ctx->args[0];
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();

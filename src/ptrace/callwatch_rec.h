@@ -24,10 +24,13 @@ struct cw_cond {
 	unsigned long long mask, value;
 };
 
+#define CW_CONDS 6
+
 struct cw_call {
 	unsigned int need;    /* CW_ALWAYS and/or watch bits; 0: not watched */
 	unsigned int pad;
-	struct cw_cond cond[2]; /* none used: the need alone decides */
+	struct cw_cond cond[CW_CONDS]; /* any holds; none used: the need
+					* alone decides */
 };
 
 /* Why a thread was stopped. */

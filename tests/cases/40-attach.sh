@@ -110,3 +110,53 @@ t_window_every_call() {
 
 register "attach, call watcher: the window measured (2000 rounds)" t_window_watcher
 register "attach, every call stops: no window (2000 rounds)" t_window_every_call
+
+# The call watcher's program and maps belong to emt's fds: gone when emt
+# detaches, and when it is killed (the kernel closes them).
+watcher_ids() {
+	bpftool prog show name emt_callwatch 2>/dev/null | sed -n 's/^\([0-9]*\): .*/\1/p' | sort
+}
+
+watcher_gone_case() {
+	local sig=$1 epid before during i
+	need_emt
+	need_victim attach
+	command -v bpftool >/dev/null || skip "bpftool not installed"
+	before=$(watcher_ids)
+	rm -f emt.ann
+	EMT_ANNOUNCE=$TDIR/emt.ann "$VICTIMS/attach" -m -t 30 >victim.out 2>victim.err </dev/null &
+	vpid=$!
+	trap 'kill -KILL "$vpid" 2>/dev/null' EXIT
+	wait_for '^ready ' emt.ann 10 || fail "the victim never got ready"
+	env --default-signal=INT "$EMT" -q -o out -p "$vpid" >emt.out 2>emt.err </dev/null &
+	epid=$!
+	wait_for '"change":"start"' out/events.jsonl 10 || { show "emt stderr" emt.err; fail "emt did not attach"; }
+	if grep -q "stopping at every syscall" emt.err; then
+		kill -INT "$epid"
+		wait_child "$epid" 10
+		skip "no call watcher: $(sed -n 's/.*stopping at every syscall: //p' emt.err | head -n 1)"
+	fi
+	during=$(comm -13 <(echo "$before") <(watcher_ids))
+	[ -n "$during" ] || fail "no emt_callwatch program loaded while emt is attached"
+	kill -"$sig" "$epid"
+	wait_child "$epid" 10 || fail "emt did not exit within 10s of SIG$sig"
+	for ((i = 0; i < 40; i++)); do
+		[ -z "$(comm -12 <(echo "$during") <(watcher_ids))" ] && break
+		sleep 0.05
+	done
+	[ "$i" -lt 40 ] || fail "program $during still loaded 2s after emt's SIG$sig"
+	kill -KILL "$vpid" 2>/dev/null
+	wait "$vpid" 2>/dev/null
+	trap - EXIT
+}
+
+t_watcher_gone_detach() {
+	watcher_gone_case INT
+}
+
+t_watcher_gone_kill() {
+	watcher_gone_case KILL
+}
+
+register "attach: the call watcher gone after detach" t_watcher_gone_detach
+register "attach: the call watcher gone after emt's SIGKILL" t_watcher_gone_kill
