@@ -127,6 +127,19 @@ static int set_i386(struct callwatch *cw)
 	return rc;
 }
 
+/* A new task first returns from the call that made it: the watcher looks
+ * there for one emt does not trace (CLONE_UNTRACED). */
+static int set_child_returns(struct callwatch *cw)
+{
+	static const enum sc_op makers[] = { SC_CLONE, SC_CLONE3, SC_FORK, SC_VFORK };
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(makers) / sizeof(makers[0]) && !rc; i++)
+		rc = callwatch_note_nr(cw, sysent_native_nr(makers[i])) ?:
+		     callwatch_note_nr(cw, sysent_i386_nr(makers[i]));
+	return rc;
+}
+
 int watcher_rules(struct callwatch *cw)
 {
 	int rc = 0;
@@ -134,7 +147,7 @@ int watcher_rules(struct callwatch *cw)
 	for (int op = SC_NONE + 1; op < SC_COUNT && !rc; op++)
 		if (sysent_group((enum sc_op)op) != SCG_NONE)
 			rc = set_native(cw, (enum sc_op)op);
-	return rc ? rc : set_i386(cw);
+	return rc ? rc : set_i386(cw) ?: set_child_returns(cw);
 }
 
 void watcher_start(struct emt_monitor *mon)

@@ -53,6 +53,15 @@ struct {
 	__type(value, __u32); /* its watch bits */
 } procs SEC(".maps");
 
+/* Whether a number is in either table (by its low bits), or a new
+ * task's first return: one look for every call on the machine. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CW_NR_MAX);
+	__type(key, __u32);
+	__type(value, __u8);
+} interest SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, CW_NR_MAX);
@@ -203,10 +212,10 @@ static int is_expected(__u32 tid, const struct cw_rec *rec, const struct pt_regs
 
 /* Whether the call matters to a process with these watch bits (its
  * arguments read on the way). */
-static int wanted(struct cw_rec *rec, const struct pt_regs *regs, __u32 bits)
+static int wanted(struct cw_rec *rec, const struct pt_regs *regs, __u32 bits,
+		  const struct cw_call *native, const struct cw_call *compat)
 {
-	__u64 nr = rec->nr, cs = REG(regs, cs);
-	struct cw_call *compat = call_of(&compat_calls, nr);
+	__u64 cs = REG(regs, cs);
 
 	if (cs == USER32_CS || (compat && compat->need && is_int80(rec->ip))) {
 		rec->compat = 1;
@@ -214,7 +223,7 @@ static int wanted(struct cw_rec *rec, const struct pt_regs *regs, __u32 bits)
 		return matters(compat, rec, bits);
 	}
 	read_args(rec, regs);
-	return matters(call_of(&native_calls, nr & ~CW_X32_BIT), rec, bits);
+	return matters(native, rec, bits);
 }
 
 static int is_child_return(__u64 nr, long long ret)
@@ -225,16 +234,14 @@ static int is_child_return(__u64 nr, long long ret)
 }
 
 /* A process made with CLONE_UNTRACED by a watched one is not watched
- * itself: its parent tells, at its first return (the only call every
- * process on the machine pays this look for). The parent's pid is the
+ * itself: its parent tells, at its first return. The parent's pid is the
  * kernel's: this holds when emt runs in the first pid namespace; elsewhere
  * emt learns of the child from its parent's call alone. */
-static void note_stray_process(struct task_struct *task, const struct pt_regs *regs,
-			       long long ret, __u32 tid, __u32 tgid)
+static void note_stray_process(struct task_struct *task, __u32 tid, __u32 tgid)
 {
 	__u32 parent;
 
-	if (!is_child_return(REG(regs, orig_rax), ret) || BPF_CORE_READ(task, ptrace))
+	if (BPF_CORE_READ(task, ptrace))
 		return;
 	parent = (__u32)BPF_CORE_READ(task, real_parent, tgid);
 	if (bpf_map_lookup_elem(&procs, &parent))
@@ -248,18 +255,35 @@ int emt_callwatch(struct bpf_raw_tracepoint_args *ctx)
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct bpf_pidns_info ns = { 0 };
 	struct cw_rec rec = { 0 };
+	struct cw_call *native, *compat;
 	__u32 *bits, tid;
+	int child;
 
+	/* Every call of every process comes here while emt is attached:
+	 * those in neither table leave at once. */
+	__u32 low = 0;
+	__u8 *any;
+
+	rec.nr = REG(regs, orig_rax);
+	low = (__u32)rec.nr & (CW_NR_MAX - 1);
+	any = bpf_map_lookup_elem(&interest, &low);
+	if (!any || !*any)
+		return 0;
+	rec.ret = (long long)ctx->args[1];
+	native = call_of(&native_calls, rec.nr & ~CW_X32_BIT);
+	compat = call_of(&compat_calls, rec.nr);
+	child = is_child_return(rec.nr, rec.ret);
+	if (!child && !(native && native->need) && !(compat && compat->need))
+		return 0;
 	if (bpf_get_ns_current_pid_tgid(ns_dev, ns_ino, &ns, sizeof(ns)))
 		return 0;
 	tid = ns.pid;
 	bits = bpf_map_lookup_elem(&procs, &ns.tgid);
 	if (!bits) {
-		note_stray_process(task, regs, (long long)ctx->args[1], tid, ns.tgid);
+		if (child)
+			note_stray_process(task, tid, ns.tgid);
 		return 0;
 	}
-	rec.nr = REG(regs, orig_rax);
-	rec.ret = (long long)ctx->args[1];
 	rec.ip = REG(regs, rip);
 	if (is_expected(tid, &rec, regs))
 		return 0;
@@ -270,7 +294,7 @@ int emt_callwatch(struct bpf_raw_tracepoint_args *ctx)
 		bpf_map_update_elem(&strays, &tid, &ns.tgid, BPF_NOEXIST);
 		return 0;
 	}
-	if (!wanted(&rec, regs, *bits))
+	if (!wanted(&rec, regs, *bits, native, compat))
 		return 0;
 	rec.why = CW_CALL;
 	if (bpf_map_update_elem(&pending, &tid, &rec, BPF_ANY) ||

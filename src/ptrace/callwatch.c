@@ -15,7 +15,7 @@
 
 struct callwatch {
 	struct callwatch_bpf *skel;
-	int procs, native, compat, pending, expected, missed, strays;
+	int procs, interest, native, compat, pending, expected, missed, strays;
 };
 
 /* libbpf prints to stderr by default; a library never prints. */
@@ -80,6 +80,7 @@ int callwatch_open(struct callwatch **out, const char **why)
 		return rc;
 	}
 	cw->procs = bpf_map__fd(cw->skel->maps.procs);
+	cw->interest = bpf_map__fd(cw->skel->maps.interest);
 	cw->native = bpf_map__fd(cw->skel->maps.native_calls);
 	cw->compat = bpf_map__fd(cw->skel->maps.compat_calls);
 	cw->pending = bpf_map__fd(cw->skel->maps.pending);
@@ -107,10 +108,20 @@ int callwatch_set_call(struct callwatch *cw, bool i386, long nr,
 		       const struct cw_call *call)
 {
 	uint32_t key = (uint32_t)nr;
+	int rc;
 
 	if (nr < 0 || nr >= CW_NR_MAX)
 		return -EINVAL;
-	return err(bpf_map_update_elem(i386 ? cw->compat : cw->native, &key, call, BPF_ANY));
+	rc = err(bpf_map_update_elem(i386 ? cw->compat : cw->native, &key, call, BPF_ANY));
+	return rc ? rc : callwatch_note_nr(cw, nr);
+}
+
+int callwatch_note_nr(struct callwatch *cw, long nr)
+{
+	uint32_t key = (uint32_t)nr & (CW_NR_MAX - 1);
+	uint8_t yes = 1;
+
+	return err(bpf_map_update_elem(cw->interest, &key, &yes, BPF_ANY));
 }
 
 int callwatch_watch(struct callwatch *cw, pid_t tgid, uint32_t bits)

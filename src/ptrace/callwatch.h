@@ -24,6 +24,9 @@ void callwatch_close(struct callwatch *cw);
 /* The rule for syscall nr of the native (x32 too) or the i386 table. */
 int callwatch_set_call(struct callwatch *cw, bool i386, long nr,
 		       const struct cw_call *call);
+/* A number the watcher must look at even without a rule (a new task's
+ * first return: clone, fork...). Set with every rule too. */
+int callwatch_note_nr(struct callwatch *cw, long nr);
 /* Watch a process (a thread group), with these watch bits; or no more. */
 int callwatch_watch(struct callwatch *cw, pid_t tgid, uint32_t bits);
 int callwatch_unwatch(struct callwatch *cw, pid_t tgid);
