@@ -114,6 +114,10 @@ round() {
 	measure "$place" status emt-stealth inner "$LIMIT" "${P[@]}" "$EMT" -q --stealth -- \
 		"$B/syscalls" open "$N_SLOW" /proc/self/status
 
+	measure "$place" floor-watch-getpid native inner "$LIMIT" "${P[@]}" "$B/tpfloor" \
+		"$B/syscalls" getpid "$N_GETPID"
+	measure "$place" floor-watch-pread native inner "$LIMIT" "${P[@]}" "$B/tpfloor" \
+		"$B/syscalls" pread "$N_PREAD" "$TMP/data"
 	measure "$place" floor-seccomp-getpid native inner "$LIMIT" "${P[@]}" "$B/syscalls" -s getpid "$N_GETPID"
 	measure "$place" floor-seccomp-pread native inner "$LIMIT" "${P[@]}" "$B/syscalls" -s pread "$N_PREAD" "$TMP/data"
 	measure "$place" floor-fault native inner "$LIMIT" "${P[@]}" "$B/floor" fault "$N_FLOOR"
@@ -177,18 +181,21 @@ ref_ratio_line() {
 }
 
 # syscall_report CASE TITLE: a syscall loop beside its floors: any seccomp
-# filter for launch mode, PTRACE_SYSCALL for --no-seccomp.
+# filter for launch mode, an empty sys_exit eBPF program for attach mode,
+# PTRACE_SYSCALL for --no-seccomp.
 syscall_report() {
-	local place fsys fsec
+	local place fsys fsec fwatch
 
 	header "$2"
 	for place in "${PLACES[@]}"; do
 		fsys=$(median "$place/floor-syscall/native")
 		fsec=$(median "$place/floor-seccomp-$1/native")
+		fwatch=$(median "$place/floor-watch-$1/native")
 		row fmt_time "$place" "$1" emt "emt -q" "$fsec"
-		row fmt_time "$place" "$1" emt-attach "emt -q -p (attached)"
+		row fmt_time "$place" "$1" emt-attach "emt -q -p (attached)" "$fwatch"
 		row fmt_time "$place" "$1" emt-nosec "emt -q --no-seccomp" "$fsys"
 		ref_line "$place" "floor: allow-all seccomp" "$fsec"
+		ref_line "$place" "floor: empty sys_exit bpf" "$fwatch"
 		ref_line "$place" "floor: PTRACE_SYSCALL" "$fsys"
 	done
 }
@@ -252,7 +259,8 @@ report() {
 	printf '  emt cannot avoid either; "2 faults + file" what storing each capture as a\n'
 	printf '  file costs on the file system of the output directory (%s). The allow-all\n' \
 		"$(df -PT "$TMP" | awk 'NR == 2 { print $2 " on " $NF }')"
-	printf '  seccomp filter is the floor of launch mode for calls emt lets through.\n'
+	printf '  seccomp filter is the floor of launch mode for calls emt lets through; an\n'
+	printf '  empty eBPF program on sys_exit that of attach mode'"'"'s call watcher.\n'
 	printf '  emt RSS: peak VmHWM of the emt process itself.\n'
 	printf 'medians of %s runs; %s CPUs (%s); %s\n' "$RUNS" "$(nproc)" \
 		"$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" "$(uname -sr)"

@@ -42,9 +42,24 @@ struct task_struct {
 	struct task_struct *real_parent;
 } __attribute__((preserve_access_index));
 
-/* The pid namespace emt runs in, set before loading: pids are emt's. */
+/* The pid namespace emt runs in, set before loading: pids are emt's. In
+ * the first one (the usual case) the kernel's pids are emt's, and cheaper
+ * to get. */
 const volatile unsigned long long ns_dev = 0;
 const volatile unsigned long long ns_ino = 0;
+const volatile unsigned int first_ns = 0;
+
+static int current_ids(struct bpf_pidns_info *ns)
+{
+	__u64 id;
+
+	if (!first_ns)
+		return bpf_get_ns_current_pid_tgid(ns_dev, ns_ino, ns, sizeof(*ns));
+	id = bpf_get_current_pid_tgid();
+	ns->pid = (__u32)id;
+	ns->tgid = (__u32)(id >> 32);
+	return 0;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -275,7 +290,7 @@ int emt_callwatch(struct bpf_raw_tracepoint_args *ctx)
 	child = is_child_return(rec.nr, rec.ret);
 	if (!child && !(native && native->need) && !(compat && compat->need))
 		return 0;
-	if (bpf_get_ns_current_pid_tgid(ns_dev, ns_ino, &ns, sizeof(ns)))
+	if (current_ids(&ns))
 		return 0;
 	tid = ns.pid;
 	bits = bpf_map_lookup_elem(&procs, &ns.tgid);
@@ -284,6 +299,10 @@ int emt_callwatch(struct bpf_raw_tracepoint_args *ctx)
 			note_stray_process(task, tid, ns.tgid);
 		return 0;
 	}
+	/* A call that matters only with a watch bit the process has not. */
+	if (!child && !(native && (native->need & (CW_ALWAYS | *bits))) &&
+	    !(compat && compat->need))
+		return 0;
 	rec.ip = REG(regs, rip);
 	if (is_expected(tid, &rec, regs))
 		return 0;

@@ -13,6 +13,10 @@
 #include "ptrace/callwatch.h"
 #include <callwatch.skel.h> /* generated: $(O)/gen */
 
+/* The inode number of the first pid namespace (PROC_PID_INIT_INO,
+ * include/linux/proc_ns.h). */
+#define FIRST_PID_NS_INO 0xEFFFFFFCu
+
 struct callwatch {
 	struct callwatch_bpf *skel;
 	int procs, interest, native, compat, pending, expected, missed, strays;
@@ -55,6 +59,7 @@ static int load(struct callwatch *cw)
 		return -errno ? -errno : -EINVAL;
 	cw->skel->rodata->ns_dev = ns.st_dev;
 	cw->skel->rodata->ns_ino = ns.st_ino;
+	cw->skel->rodata->first_ns = ns.st_ino == FIRST_PID_NS_INO;
 	rc = callwatch_bpf__load(cw->skel);
 	if (!rc)
 		rc = callwatch_bpf__attach(cw->skel);
