@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the call watcher stops a thread for in attach mode: the calls the
- * launch-mode seccomp filter traces (filter.c), with the same conditions
- * where two tests on the arguments say it, a few more where they cannot
- * (every madvise). Calls of the i386 ABI always stop: emt handles them
+ * launch-mode seccomp filter traces (filter.c), with the same tests on
+ * their arguments, and every clone3 (the child is made: late.c checks
+ * that emt traces it). Calls of the i386 ABI always stop: emt handles them
  * after the fact (late.c). Watch bits (watch.c) are the process's entry
  * in the watcher's table instead of a second filter.
  */
@@ -21,7 +21,6 @@
 #include "ptrace/callwatch.h"
 
 #define LOW32 0xffffffffull
-#define ANY 0, 0, 0, 0
 
 static const enum sc_op always[] = {
 	SC_MPROTECT, SC_PKEY_MPROTECT, SC_MUNMAP, SC_MREMAP, SC_BRK,
@@ -150,29 +149,40 @@ int watcher_rules(struct callwatch *cw)
 	return rc ? rc : set_i386(cw) ?: set_child_returns(cw);
 }
 
+/* Loaded and filled, or NULL with why it could not be. */
+static struct callwatch *load(const char **why)
+{
+	struct callwatch *cw;
+
+	if (callwatch_open(&cw, why))
+		return NULL;
+	if (watcher_rules(cw) == 0)
+		return cw;
+	callwatch_close(cw);
+	*why = "the call watcher's tables could not be filled";
+	return NULL;
+}
+
 void watcher_start(struct emt_monitor *mon)
 {
 	const char *why = NULL;
-	int rc = -EPERM;
 
-	if (mon->opts.flags & EMT_OPT_NO_SECCOMP)
-		why = "--no-seccomp";
-	else if (mon->opts.flags & EMT_OPT_STEALTH)
-		why = "--stealth answers a program's reads before they are made";
-	else if ((rc = callwatch_open(&mon->callwatch, &why)) == 0 &&
-		 (rc = watcher_rules(mon->callwatch)) != 0) {
-		callwatch_close(mon->callwatch);
-		mon->callwatch = NULL;
-		why = "the call watcher's tables could not be filled";
+	/* Asked for: said, not warned. */
+	if (mon->opts.flags & (EMT_OPT_NO_SECCOMP | EMT_OPT_STEALTH)) {
+		emt_log(mon, EMT_LOG_INFO, "attach: stopping at every syscall (%s)",
+			mon->opts.flags & EMT_OPT_NO_SECCOMP ? "--no-seccomp" :
+			"--stealth answers reads before they are made");
+		mon->syscall_mode = true;
+		return;
 	}
+	mon->callwatch = load(&why);
 	mon->syscall_mode = !mon->callwatch;
-	if (mon->callwatch)
-		shield_guard_limits(mon);
-	if (mon->callwatch)
-		emt_log(mon, EMT_LOG_INFO, "attach: an eBPF call watcher stops only the calls emt needs");
-	else
+	if (!mon->callwatch) {
 		emt_log(mon, EMT_LOG_WARN, "attach: stopping at every syscall: %s", why);
-	(void)rc;
+		return;
+	}
+	shield_guard_limits(mon);
+	emt_log(mon, EMT_LOG_INFO, "attach: an eBPF call watcher stops only the calls emt needs");
 }
 
 void watcher_stop(struct emt_monitor *mon)
