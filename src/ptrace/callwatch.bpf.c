@@ -182,11 +182,15 @@ static void count_missed(void)
 		__sync_fetch_and_add(n, 1);
 }
 
-/* The kernel's struct pt_regs has the layout of the user one (the names
- * differ, so no CO-RE by name): read by offset. */
-#define REG(regs, field) reg_at(regs, __builtin_offsetof(struct pt_regs, field))
+/* The kernel's registers, by its own names (CO-RE: the offsets come from
+ * its BTF). Through a tp_btf program they are read directly; through a raw
+ * tracepoint (kernels whose BTF programs cannot attach there) with a
+ * helper, at the offsets of the user layout, which is the same. */
+struct pt_regs___kernel {
+	unsigned long bx, cx, dx, si, di, bp, r8, r9, r10, orig_ax, ip, cs;
+} __attribute__((preserve_access_index));
 
-static __u64 reg_at(const struct pt_regs *regs, unsigned long off)
+static __always_inline __u64 reg_at(const void *regs, unsigned long off)
 {
 	__u64 v = 0;
 
@@ -194,32 +198,39 @@ static __u64 reg_at(const struct pt_regs *regs, unsigned long off)
 	return v;
 }
 
-static void read_args(struct cw_rec *rec, const struct pt_regs *regs)
+/* Register kf (kernel name) or uf (user name) of regs; btf is constant
+ * in each program, so one of the two reads is left. */
+#define REG(kf, uf)                                                          \
+	(btf ? ((const struct pt_regs___kernel *)regs)->kf                   \
+	     : reg_at(regs, __builtin_offsetof(struct pt_regs, uf)))
+
+static __always_inline void read_args(struct cw_rec *rec, const void *regs, int btf)
 {
 	if (rec->compat) {
-		rec->args[0] = REG(regs, rbx) & 0xffffffffu;
-		rec->args[1] = REG(regs, rcx) & 0xffffffffu;
-		rec->args[2] = REG(regs, rdx) & 0xffffffffu;
-		rec->args[3] = REG(regs, rsi) & 0xffffffffu;
-		rec->args[4] = REG(regs, rdi) & 0xffffffffu;
-		rec->args[5] = REG(regs, rbp) & 0xffffffffu;
+		rec->args[0] = REG(bx, rbx) & 0xffffffffu;
+		rec->args[1] = REG(cx, rcx) & 0xffffffffu;
+		rec->args[2] = REG(dx, rdx) & 0xffffffffu;
+		rec->args[3] = REG(si, rsi) & 0xffffffffu;
+		rec->args[4] = REG(di, rdi) & 0xffffffffu;
+		rec->args[5] = REG(bp, rbp) & 0xffffffffu;
 		return;
 	}
-	rec->args[0] = REG(regs, rdi);
-	rec->args[1] = REG(regs, rsi);
-	rec->args[2] = REG(regs, rdx);
-	rec->args[3] = REG(regs, r10);
-	rec->args[4] = REG(regs, r8);
-	rec->args[5] = REG(regs, r9);
+	rec->args[0] = REG(di, rdi);
+	rec->args[1] = REG(si, rsi);
+	rec->args[2] = REG(dx, rdx);
+	rec->args[3] = REG(r10, r10);
+	rec->args[4] = REG(r8, r8);
+	rec->args[5] = REG(r9, r9);
 }
 
-static int is_expected(__u32 tid, const struct cw_rec *rec, const struct pt_regs *regs)
+static __always_inline int is_expected(__u32 tid, const struct cw_rec *rec,
+				       const void *regs, int btf)
 {
 	struct cw_expect_key key = { .tid = tid, .ip = rec->ip };
 	struct cw_expect *e = bpf_map_lookup_elem(&expected, &key);
 
-	if (!e || e->nr != rec->nr || e->a0 != REG(regs, rdi) ||
-	    e->a1 != REG(regs, rsi) || e->a2 != REG(regs, rdx))
+	if (!e || e->nr != rec->nr || e->a0 != REG(di, rdi) || e->a1 != REG(si, rsi) ||
+	    e->a2 != REG(dx, rdx))
 		return 0;
 	bpf_map_delete_elem(&expected, &key);
 	return 1;
@@ -227,17 +238,18 @@ static int is_expected(__u32 tid, const struct cw_rec *rec, const struct pt_regs
 
 /* Whether the call matters to a process with these watch bits (its
  * arguments read on the way). */
-static int wanted(struct cw_rec *rec, const struct pt_regs *regs, __u32 bits,
-		  const struct cw_call *native, const struct cw_call *compat)
+static __always_inline int wanted(struct cw_rec *rec, const void *regs, int btf,
+				  __u32 bits, const struct cw_call *native,
+				  const struct cw_call *compat)
 {
-	__u64 cs = REG(regs, cs);
+	__u64 cs = REG(cs, cs);
 
 	if (cs == USER32_CS || (compat && compat->need && is_int80(rec->ip))) {
 		rec->compat = 1;
-		read_args(rec, regs);
+		read_args(rec, regs, btf);
 		return matters(compat, rec, bits);
 	}
-	read_args(rec, regs);
+	read_args(rec, regs, btf);
 	return matters(native, rec, bits);
 }
 
@@ -263,10 +275,8 @@ static void note_stray_process(struct task_struct *task, __u32 tid, __u32 tgid)
 		bpf_map_update_elem(&strays, &tid, &tgid, BPF_NOEXIST);
 }
 
-SEC("raw_tracepoint/sys_exit")
-int emt_callwatch(struct bpf_raw_tracepoint_args *ctx)
+static __always_inline int on_exit_of(const void *regs, long long ret, int btf)
 {
-	const struct pt_regs *regs = (const struct pt_regs *)ctx->args[0];
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct bpf_pidns_info ns = { 0 };
 	struct cw_rec rec = { 0 };
@@ -279,12 +289,12 @@ int emt_callwatch(struct bpf_raw_tracepoint_args *ctx)
 	__u32 low = 0;
 	__u8 *any;
 
-	rec.nr = REG(regs, orig_rax);
+	rec.nr = REG(orig_ax, orig_rax);
 	low = (__u32)rec.nr & (CW_NR_MAX - 1);
 	any = bpf_map_lookup_elem(&interest, &low);
 	if (!any || !*any)
 		return 0;
-	rec.ret = (long long)ctx->args[1];
+	rec.ret = ret;
 	native = call_of(&native_calls, rec.nr & ~CW_X32_BIT);
 	compat = call_of(&compat_calls, rec.nr);
 	child = is_child_return(rec.nr, rec.ret);
@@ -303,8 +313,8 @@ int emt_callwatch(struct bpf_raw_tracepoint_args *ctx)
 	if (!child && !(native && (native->need & (CW_ALWAYS | *bits))) &&
 	    !(compat && compat->need))
 		return 0;
-	rec.ip = REG(regs, rip);
-	if (is_expected(tid, &rec, regs))
+	rec.ip = REG(ip, rip);
+	if (is_expected(tid, &rec, regs, btf))
 		return 0;
 	/* A thread emt does not trace (made with CLONE_UNTRACED, which emt
 	 * reports) would stop its whole process: SIGSTOP is only for
@@ -313,7 +323,7 @@ int emt_callwatch(struct bpf_raw_tracepoint_args *ctx)
 		bpf_map_update_elem(&strays, &tid, &ns.tgid, BPF_NOEXIST);
 		return 0;
 	}
-	if (!wanted(&rec, regs, *bits, native, compat))
+	if (!wanted(&rec, regs, btf, *bits, native, compat))
 		return 0;
 	rec.why = CW_CALL;
 	if (bpf_map_update_elem(&pending, &tid, &rec, BPF_ANY) ||
@@ -322,4 +332,17 @@ int emt_callwatch(struct bpf_raw_tracepoint_args *ctx)
 		count_missed();
 	}
 	return 0;
+}
+
+/* The kernel passes sys_exit's registers and result (trace_sys_exit). */
+SEC("tp_btf/sys_exit")
+int emt_callwatch(unsigned long long *ctx)
+{
+	return on_exit_of((const void *)ctx[0], (long long)ctx[1], 1);
+}
+
+SEC("raw_tracepoint/sys_exit")
+int emt_callwatch_r(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_exit_of((const void *)ctx->args[0], (long long)ctx->args[1], 0);
 }

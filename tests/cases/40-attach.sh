@@ -114,7 +114,8 @@ register "attach, every call stops: no window (2000 rounds)" t_window_every_call
 # The call watcher's program and maps belong to emt's fds: gone when emt
 # detaches, and when it is killed (the kernel closes them).
 watcher_ids() {
-	bpftool prog show name emt_callwatch 2>/dev/null | sed -n 's/^\([0-9]*\): .*/\1/p' | sort
+	bpftool prog show 2>/dev/null |
+		sed -n "s/^\([0-9]*\): .* name ${WATCHER_PROG:-emt_callwatch} .*/\1/p" | sort
 }
 
 watcher_gone_case() {
@@ -158,5 +159,21 @@ t_watcher_gone_kill() {
 	watcher_gone_case KILL
 }
 
+# Kernels that cannot attach a BTF program to sys_exit get the raw
+# tracepoint one (a test hook forces it here): the same, and the routes
+# of 16-routes.sh that need it most.
+t_watcher_raw() {
+	export EMT_TEST_CALLWATCH_RAW=1
+	WATCHER_PROG=emt_callwatch_r watcher_gone_case INT
+}
+
+t_watcher_raw_routes() {
+	export EMT_TEST_CALLWATCH_RAW=1
+	attach_victim_case -c --only-announced -c --exit-code=0 mem_write vm_self
+	attach_victim_case -c --only-announced -c --exit-code=0 abi_i386 mmap2
+}
+
 register "attach: the call watcher gone after detach" t_watcher_gone_detach
 register "attach: the call watcher gone after emt's SIGKILL" t_watcher_gone_kill
+register "attach: the raw tracepoint call watcher, gone after detach" t_watcher_raw
+register "attach: the raw tracepoint call watcher: process_vm_writev, i386 mmap2" t_watcher_raw_routes
