@@ -49,6 +49,10 @@ const volatile unsigned long long ns_dev = 0;
 const volatile unsigned long long ns_ino = 0;
 const volatile unsigned int first_ns = 0;
 
+/* Every watch bit some watched process has (emt sets them as it adds
+ * them): a call that matters only with a bit nobody has leaves at once. */
+__u32 watch_any = 0;
+
 static int current_ids(struct bpf_pidns_info *ns)
 {
 	__u64 id;
@@ -298,7 +302,8 @@ static __always_inline int on_exit_of(const void *regs, long long ret, int btf)
 	native = call_of(&native_calls, rec.nr & ~CW_X32_BIT);
 	compat = call_of(&compat_calls, rec.nr);
 	child = is_child_return(rec.nr, rec.ret);
-	if (!child && !(native && native->need) && !(compat && compat->need))
+	if (!child && !(native && (native->need & (CW_ALWAYS | watch_any))) &&
+	    !(compat && compat->need))
 		return 0;
 	if (current_ids(&ns))
 		return 0;

@@ -145,6 +145,7 @@ register_attached "/proc/PPID/mem write by a child" t_route_attached mem_write c
 register_attached "process_vm_writev into RWX code" t_route_attached mem_write vm_self
 register_attached "pwrite into a memfd behind R-X" t_route_attached file_write pwrite
 register_attached "madvise revert" t_route_attached page_calls discard
+register_attached "read() into code that ran: made again once writable" t_route_attached read_into_code
 register_attached "shmat(SHM_EXEC)" t_route_attached shm_exec views
 register_attached "own seccomp filter with USER_NOTIF" t_route_attached own_notif
 # With the call watcher emt sees mseal after the kernel sealed the pages
