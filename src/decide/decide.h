@@ -75,7 +75,8 @@ bool watcher_pending(struct emt_monitor *mon, const struct thread *t);
 /* Watch p from now on (its watch bits), or no more. */
 void watcher_add(struct emt_monitor *mon, struct proc *p);
 void watcher_remove(struct emt_monitor *mon, struct proc *p);
-/* p stops at its every call from now on: the watcher leaves it. */
+/* p stops at its every call from now on: the watcher only notes its
+ * threads emt does not trace. */
 void watcher_every_call(struct emt_monitor *mon, struct proc *p);
 
 /* memcalls.c, proccalls.c: what each call needs, at entry (true when its

@@ -192,15 +192,15 @@ void watcher_stop(struct emt_monitor *mon)
 	mon->callwatch = NULL;
 }
 
+/* A process stopping at every call stays in the watcher's table, so that
+ * a thread of it emt does not trace is still noted (late.c). */
 void watcher_add(struct emt_monitor *mon, struct proc *p)
 {
-	int rc;
+	uint32_t every = p->syscall_mode ? CW_EVERY : 0;
 
-	if (!mon->callwatch || p->syscall_mode)
-		return;
-	rc = callwatch_watch(mon->callwatch, p->pid, p->watched);
-	if (rc)
-		watcher_every_call(mon, p);
+	if (mon->callwatch && callwatch_watch(mon->callwatch, p->pid, p->watched | every) &&
+	    !every)
+		p->syscall_mode = true;
 }
 
 void watcher_remove(struct emt_monitor *mon, struct proc *p)
@@ -217,5 +217,5 @@ bool watcher_pending(struct emt_monitor *mon, const struct thread *t)
 void watcher_every_call(struct emt_monitor *mon, struct proc *p)
 {
 	p->syscall_mode = true;
-	watcher_remove(mon, p);
+	watcher_add(mon, p);
 }

@@ -318,6 +318,13 @@ static __always_inline int on_exit_of(const void *regs, long long ret, int btf)
 	if (!child && !(native && (native->need & (CW_ALWAYS | *bits))) &&
 	    !(compat && compat->need))
 		return 0;
+	/* A process stopping at every call: emt sees its calls; a thread of
+	 * it emt does not trace is still noted. */
+	if (*bits & CW_EVERY) {
+		if (!BPF_CORE_READ(task, ptrace))
+			bpf_map_update_elem(&strays, &tid, &ns.tgid, BPF_NOEXIST);
+		return 0;
+	}
 	rec.ip = REG(ip, rip);
 	if (is_expected(tid, &rec, regs, btf))
 		return 0;

@@ -154,7 +154,7 @@ int callwatch_watch(struct callwatch *cw, pid_t tgid, uint32_t bits)
 	uint32_t key = (uint32_t)tgid;
 
 	/* First: the program looks at it before the process's entry. */
-	__atomic_fetch_or(&cw->skel->bss->watch_any, bits, __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&cw->skel->bss->watch_any, bits & ~CW_EVERY, __ATOMIC_SEQ_CST);
 	return err(bpf_map_update_elem(cw->procs, &key, &bits, BPF_ANY));
 }
 

@@ -15,6 +15,9 @@
 /* A table entry: the call always matters, or only to a process whose
  * watch bits (procs table) meet these. */
 #define CW_ALWAYS 0x80000000u
+/* In a process's bits: it stops at every call (PTRACE_SYSCALL); the
+ * watcher only notes its threads emt does not trace. */
+#define CW_EVERY 0x40000000u
 
 /* A call of the native table matters only when one of its conditions
  * holds: (args[arg] & mask) == value with eq, != 0 without. */
