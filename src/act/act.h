@@ -95,7 +95,7 @@ void inject_leave_tramp(struct emt_monitor *mon, struct thread *t);
 int tramp_create(struct emt_monitor *mon, struct thread *t);
 /* The trampoline is the program's now (replaced, emptied, written): emt
  * makes another and forgets that one. */
-void tramp_renew(struct emt_monitor *mon, struct thread *t);
+int tramp_renew(struct emt_monitor *mon, struct thread *t);
 /* Unmap it (detach). */
 void tramp_remove(struct emt_monitor *mon, struct thread *t);
 /* Up to two ranges a moved trampoline must keep out of. */

@@ -349,6 +349,12 @@ bool tramp_own_call(struct thread *t, uint64_t ip, const struct sc_call *sc)
 
 /* Rewrite every slot's code, and this thread's data: a program's madvise
  * or userfaultfd can have emptied the pages. */
+int tramp_renew(struct emt_monitor *mon, struct thread *t)
+{
+	t->proc->mm->tramp = 0;
+	return tramp_create(mon, t);
+}
+
 static int repair(struct emt_monitor *mon, struct thread *t)
 {
 	struct mm_space *mm = t->proc->mm;
@@ -358,14 +364,7 @@ static int repair(struct emt_monitor *mon, struct thread *t)
 	    e.start == mm->tramp && e.prot == (PROT_READ | PROT_EXEC) &&
 	    write_code(mon, t, mm->tramp) == 0)
 		return 0;
-	mm->tramp = 0;
-	return tramp_create(mon, t);
-}
-
-void tramp_renew(struct emt_monitor *mon, struct thread *t)
-{
-	t->proc->mm->tramp = 0;
-	tramp_create(mon, t);
+	return tramp_renew(mon, t);
 }
 
 /* A fault t met in the slot emt sent it through, or just after it came

@@ -205,7 +205,7 @@ static void decide_late(struct emt_monitor *mon, struct thread *t, const struct 
 	*c = (struct pending_call){ .op = sc->op, .sc = *sc, .late = true,
 				    .late_ret = rec->ret, .late_ip = rec->ip };
 	if (again_if_refused(mon, t, sc, rec)) {
-		c->op = SC_NONE; /* seen again at its next return */
+		*c = (struct pending_call){ .op = SC_NONE }; /* seen at its next return */
 		return;
 	}
 	if (syscalls_decide(mon, t, c))
@@ -230,14 +230,13 @@ void late_on_call(struct emt_monitor *mon, struct thread *t, const struct cw_rec
 {
 	struct sc_call sc;
 
-	if (rec->why != CW_CALL)
-		return;
 	sysent_decode(abi_of(rec), (long)rec->nr, (const uint64_t *)rec->args, &sc);
-	if (!t->proc->passive)
-		syscalls_note_caller(mon, t, &sc, rec->ip);
-	if (t->proc->passive)
+	if (t->proc->passive) {
 		shield_refuse(mon, t, &sc);
-	else if (sc.op == SC_FOREIGN)
+		return;
+	}
+	syscalls_note_caller(mon, t, &sc, rec->ip);
+	if (sc.op == SC_FOREIGN)
 		foreign(mon, t, &sc);
 	else if (sc.op != SC_NONE)
 		decide_late(mon, t, &sc, rec);

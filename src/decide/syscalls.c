@@ -66,9 +66,12 @@ int syscalls_rewrite_arg(struct thread *t, const struct sc_call *sc, int i,
 			 uint64_t value)
 {
 	arch_regs regs;
-	int rc = t->call.late ? 0 : thread_getregs(t, &regs);
+	int rc;
 
-	if (rc || t->call.late)
+	if (t->call.late)
+		return 0;
+	rc = thread_getregs(t, &regs);
+	if (rc)
 		return rc;
 	if (sc->slot[i] < 0)
 		return -EINVAL;
@@ -125,23 +128,21 @@ int syscalls_run_as(struct emt_monitor *mon, struct thread *t, long nr,
 
 int syscalls_run_now(struct emt_monitor *mon, struct thread *t, int64_t *ret)
 {
-	uint64_t args[6];
+	uint64_t args[6] = { 0 };
 	arch_regs regs;
 	long nr;
 	int rc;
 
-	if (t->call.late) {
-		*ret = t->call.late_ret;
-		return 0;
-	}
+	/* Seen late, it was made: run_as gives its result. */
+	if (t->call.late)
+		return syscalls_run_as(mon, t, -1, args, ret);
 	rc = thread_getregs(t, &regs);
 	if (rc)
 		return rc;
 	nr = arch_native_call(&regs, args);
 	if (nr < 0)
 		return -EINVAL;
-	rc = inject_syscall(mon, t, nr, args, ret);
-	return rc ? rc : syscalls_refuse(t, *ret);
+	return syscalls_run_as(mon, t, nr, args, ret);
 }
 
 /* A call of another ABI that passes what emt cannot read safely (a

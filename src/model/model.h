@@ -167,13 +167,13 @@ struct thread {
 	/* THREAD_HELD: the process the kernel names its parent (PPid), 0 for
 	 * a thread, -1 when that parent has exited already. */
 	pid_t held_parent;
-	/* A clone3 child: its argument registers, which emt pointed at its
-	 * own copy of the struct, are the program's again at its first stop. */
 	bool late_held;        /* met the call watcher's SIGSTOP while emt
 				  drove it: its call is handled before it
 				  runs on (thread_resume defers it) */
 	pid_t untraced_child;  /* made by its call seen late, not traced:
 				  for the loop to seize (late.c) */
+	/* A clone3 child: its argument registers, which emt pointed at its
+	 * own copy of the struct, are the program's again at its first stop. */
 	bool fix_args;
 	struct sc_call fix_sc;
 	uint64_t fix_arg[2];

@@ -337,7 +337,6 @@ static __always_inline int on_exit_of(const void *regs, long long ret, int btf)
 	}
 	if (!wanted(&rec, regs, btf, *bits, native, compat))
 		return 0;
-	rec.why = CW_CALL;
 	if (bpf_map_update_elem(&pending, &tid, &rec, BPF_ANY) ||
 	    bpf_send_signal_thread(SIGSTOP)) {
 		bpf_map_delete_elem(&pending, &tid);

@@ -36,8 +36,6 @@ struct cw_call {
 					* alone decides */
 };
 
-/* Why a thread was stopped. */
-#define CW_CALL 1      /* it made a call emt must see */
 
 struct cw_rec {
 	unsigned long long nr;      /* orig_rax as the call left it */
@@ -46,7 +44,7 @@ struct cw_rec {
 				     * ebx ecx edx esi edi ebp (i386) */
 	unsigned long long ip;      /* after the syscall instruction */
 	unsigned int compat;        /* made with the i386 ABI */
-	unsigned int why;           /* CW_CALL, CW_UNTRACED */
+	unsigned int pad;
 };
 
 /* emt's own call, told to the watcher before it is made: by thread and
