@@ -20,6 +20,31 @@ struct proc;
 struct mm_space;
 struct pending_call;
 struct region;
+struct view;
+
+/* stoprules.c: the calls every traced process stops for, in both modes.
+ * A rule with no test stops every call of op; else any test that holds
+ * on its argument stops it. */
+enum stop_test_kind {
+	STOP_MASKED_EQ, /* (arg & mask) == value */
+	STOP_ANY_BIT,   /* (arg & mask) != 0 */
+};
+struct stop_test {
+	unsigned int arg;
+	enum stop_test_kind kind;
+	uint64_t mask, value;
+};
+#define STOP_TESTS_MAX 6
+struct stop_rule {
+	enum sc_op op;
+	size_t n_tests;
+	struct stop_test test[STOP_TESTS_MAX];
+};
+/* op's rule, NULL when op stops only for a watch bit or never. */
+const struct stop_rule *stoprules_of(enum sc_op op);
+bool stoprules_test_holds(const struct stop_test *test, uint64_t arg);
+/* Whether madvise's advice discards pages (its rule's tests). */
+bool stoprules_discards(uint64_t advice);
 
 /* syscalls.c: syscall stops */
 void syscalls_on_stop(struct emt_monitor *mon, struct thread *t);
@@ -89,9 +114,6 @@ bool proccalls_entry(struct emt_monitor *mon, struct thread *t,
 		     struct pending_call *c);
 bool pagecalls_entry(struct emt_monitor *mon, struct thread *t,
 		     struct pending_call *c);
-/* The madvise advice values that discard pages. */
-#define PAGECALLS_N_DISCARDING 6
-extern const uint64_t pagecalls_discarding[PAGECALLS_N_DISCARDING];
 /* asynccalls.c: userfaultfd fills, io_uring */
 bool asynccalls_entry(struct emt_monitor *mon, struct thread *t, struct pending_call *c);
 void asynccalls_exit(struct emt_monitor *mon, struct thread *t,

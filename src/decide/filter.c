@@ -9,16 +9,13 @@
  * stop in emt too (tramp.c says why).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/filter.h>
-#include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "decide/filter.h"
@@ -30,111 +27,48 @@
 
 #define TRACE SCMP_ACT_TRACE(0)
 
-/* Opens that can change a file (write access, O_TRUNC): written.c keeps
- * the files a traced process could write. */
-static int add_open_rules(scmp_filter_ctx ctx)
-{
-	static const struct scmp_arg_cmp flags_of[3][3] = {
-		{ SCMP_A1(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_WRONLY),
-		  SCMP_A1(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDWR),
-		  SCMP_A1(SCMP_CMP_MASKED_EQ, O_TRUNC, O_TRUNC) },
-		{ SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_WRONLY),
-		  SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDWR),
-		  SCMP_A2(SCMP_CMP_MASKED_EQ, O_TRUNC, O_TRUNC) },
-	};
-	static const struct { enum sc_op op; int arg; } by_flags[] = {
-		{ SC_OPEN, 0 }, { SC_OPENAT, 1 }, { SC_OPEN_BY_HANDLE_AT, 1 },
-	};
-	static const enum sc_op always[] = { SC_CREAT, SC_OPENAT2, SC_MEMFD_CREATE };
-	int rc = 0;
-
-	for (size_t i = 0; i < sizeof(by_flags) / sizeof(by_flags[0]); i++)
-		for (int j = 0; j < 3; j++)
-			rc |= seccomp_rule_add(ctx, TRACE, (int)sysent_native_nr(by_flags[i].op),
-					       1, flags_of[by_flags[i].arg][j]);
-	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
-		rc |= seccomp_rule_add(ctx, TRACE, (int)sysent_native_nr(always[i]), 0);
-	return rc;
-}
-
-/* Calls that always stop in emt: rare, and each can change memory emt
- * tracks, make code, or take a process out of emt's sight. */
-static const enum sc_op always[] = {
-	SC_MPROTECT, SC_PKEY_MPROTECT, SC_MUNMAP, SC_MREMAP, SC_BRK,
-	SC_PROCESS_MADVISE, SC_REMAP_FILE_PAGES, SC_MSEAL, SC_SHMAT, SC_SHMDT,
-	/* clone3 passes its flags in memory, out of the filter's reach */
-	SC_CLONE3,
-	SC_PERSONALITY,
-	/* by path: the file may be mapped executable anywhere */
-	SC_TRUNCATE,
-	/* into another address space, or its own: needs no fd to be seen */
-	SC_PROCESS_VM_WRITEV,
-	/* a filter of the program's own may answer calls in emt's place */
-	SC_SECCOMP,
-	SC_USERFAULTFD, SC_IO_URING_SETUP, SC_IO_URING_REGISTER,
-};
-
-#define LOW32 0xffffffffull
-
-
-/* ioctls of userfaultfd that create one or fill pages (uffd.c). */
-static const uint64_t uffd_ioctls[] = {
-	UFFD_IOCTL_NEW, UFFD_IOCTL_COPY, UFFD_IOCTL_ZEROPAGE, UFFD_IOCTL_MOVE,
-	UFFD_IOCTL_CONTINUE, UFFD_IOCTL_POISON,
-};
-
 static int rule(scmp_filter_ctx ctx, enum sc_op op, unsigned int n,
 		const struct scmp_arg_cmp *cmp)
 {
 	return seccomp_rule_add_array(ctx, TRACE, (int)sysent_native_nr(op), n, cmp);
 }
 
-static int add_mmap_rules_base(scmp_filter_ctx ctx)
+/* One test of a stop rule as seccomp rules: any bit of a mask is one
+ * masked compare per bit (libseccomp has no masked "not equal"), a whole
+ * argument not zero one compare. */
+static int add_test(scmp_filter_ctx ctx, enum sc_op op, const struct stop_test *test)
 {
-	static const uint64_t bits[] = { PROT_EXEC, MAP_FIXED, MAP_FIXED_NOREPLACE,
-					 MAP_SHARED };
+	struct scmp_arg_cmp c = { .arg = test->arg, .op = SCMP_CMP_MASKED_EQ,
+				  .datum_a = test->mask, .datum_b = test->value };
 	int rc = 0;
 
-	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
-		/* PROT_EXEC in prot; the others (placement, sharing) in flags:
-		 * shared file mappings may alias executable ones (alias.c). */
-		struct scmp_arg_cmp c = i == 0 ? SCMP_A2(SCMP_CMP_MASKED_EQ, bits[i], bits[i])
-					       : SCMP_A3(SCMP_CMP_MASKED_EQ, bits[i], bits[i]);
-
-		rc |= rule(ctx, SC_MMAP, 1, &c);
+	if (test->kind == STOP_MASKED_EQ)
+		return rule(ctx, op, 1, &c);
+	if (test->mask == ~0ull) {
+		c = (struct scmp_arg_cmp){ .arg = test->arg, .op = SCMP_CMP_NE, .datum_a = 0 };
+		return rule(ctx, op, 1, &c);
+	}
+	for (int bit = 0; bit < 64; bit++) {
+		c.datum_a = c.datum_b = 1ull << bit;
+		if (test->mask & c.datum_a)
+			rc |= rule(ctx, op, 1, &c);
 	}
 	return rc;
 }
 
+/* The calls every traced process stops for (stoprules.c). */
 static int add_rules(scmp_filter_ctx ctx)
 {
-	struct scmp_arg_cmp untraced = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED,
-					       CLONE_UNTRACED);
-	struct scmp_arg_cmp set_seccomp = SCMP_A0(SCMP_CMP_MASKED_EQ, LOW32, PR_SET_SECCOMP);
-	struct scmp_arg_cmp other_process = SCMP_A0(SCMP_CMP_NE, 0);
-	int rc = add_mmap_rules_base(ctx);
+	int rc = 0;
 
-	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
-		rc |= rule(ctx, always[i], 0, NULL);
-	/* The kernel reads these arguments as int: only their low 32 bits
-	 * count, whatever the program puts above. */
-	for (size_t i = 0; i < PAGECALLS_N_DISCARDING; i++) {
-		struct scmp_arg_cmp c = SCMP_A2(SCMP_CMP_MASKED_EQ, LOW32,
-						pagecalls_discarding[i]);
+	for (enum sc_op op = SC_NONE + 1; op < SC_COUNT; op++) {
+		const struct stop_rule *r = stoprules_of(op);
 
-		rc |= rule(ctx, SC_MADVISE, 1, &c);
+		if (r && !r->n_tests)
+			rc |= rule(ctx, op, 0, NULL);
+		for (size_t i = 0; r && i < r->n_tests; i++)
+			rc |= add_test(ctx, op, &r->test[i]);
 	}
-	for (size_t i = 0; i < sizeof(uffd_ioctls) / sizeof(uffd_ioctls[0]); i++) {
-		struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_MASKED_EQ, LOW32, uffd_ioctls[i]);
-
-		rc |= rule(ctx, SC_IOCTL, 1, &c);
-	}
-	/* CLONE_UNTRACED would let a child escape emt. */
-	rc |= rule(ctx, SC_CLONE, 1, &untraced);
-	rc |= rule(ctx, SC_PRCTL, 1, &set_seccomp);
-	rc |= add_open_rules(ctx);
-	/* Limits set on another process, maybe emt's own (shield.c). */
-	rc |= rule(ctx, SC_PRLIMIT64, 1, &other_process);
 	return rc ? -EINVAL : 0;
 }
 

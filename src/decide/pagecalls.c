@@ -25,23 +25,7 @@
 #include "events/events.h"
 #include "model/model.h"
 
-#define MADV_GUARD_INSTALL_ 102 /* Linux 6.13 */
-#define MADV_GUARD_REMOVE_ 103
 #define IOV_MAX_SEEN 64
-
-const uint64_t pagecalls_discarding[PAGECALLS_N_DISCARDING] = {
-	MADV_DONTNEED, MADV_FREE, MADV_REMOVE, MADV_DONTNEED_LOCKED,
-	MADV_GUARD_INSTALL_, MADV_GUARD_REMOVE_,
-};
-
-static bool discards(uint64_t advice)
-{
-	advice &= 0xffffffffu; /* an int to the kernel */
-	for (size_t i = 0; i < PAGECALLS_N_DISCARDING; i++)
-		if (advice == pagecalls_discarding[i])
-			return true;
-	return false;
-}
 
 /* Whether emt lets some page of [start, start+len) run now. */
 static bool runs_in(const struct mm_space *mm, uint64_t start, uint64_t len)
@@ -76,7 +60,7 @@ static bool madvise_entry(struct emt_monitor *mon, struct thread *t,
 	const uint64_t *a = c->sc.args;
 	struct iovec v = { (void *)(uintptr_t)a[0], a[1] };
 
-	if (discards(a[2]) && runs_in(t->proc->mm, a[0], a[1]))
+	if (stoprules_discards(a[2]) && runs_in(t->proc->mm, a[0], a[1]))
 		arm_and_run(mon, t, c, &v, 1);
 	return false;
 }
@@ -92,7 +76,7 @@ static bool process_madvise_entry(struct emt_monitor *mon, struct thread *t,
 	size_t n = a[2] < IOV_MAX_SEEN ? a[2] : IOV_MAX_SEEN;
 	bool runs = false;
 
-	if (!discards(a[3]) || !n || mem_read(mon, t->proc, a[1], v, n * sizeof(v[0])))
+	if (!stoprules_discards(a[3]) || !n || mem_read(mon, t->proc, a[1], v, n * sizeof(v[0])))
 		return false;
 	for (size_t i = 0; i < n; i++)
 		runs |= runs_in(t->proc->mm, (uint64_t)(uintptr_t)v[i].iov_base, v[i].iov_len);

@@ -1,61 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the call watcher stops a thread for in attach mode: the calls the
- * launch-mode seccomp filter traces (filter.c), with the same tests on
- * their arguments, and every clone3 (the child is made: late.c checks
- * that emt traces it). Calls of the i386 ABI always stop: emt handles them
- * after the fact (late.c). Watch bits (watch.c) are the process's entry
- * in the watcher's table instead of a second filter.
+ * What the call watcher stops a thread for in attach mode: the calls every
+ * traced process stops for, with the same tests on their arguments as the
+ * launch filter (stoprules.c); clone3 among them, whose child is made by
+ * then: late.c checks that emt traces it. Calls of the i386 ABI always
+ * stop: emt handles them after the fact (late.c). Watch bits (watch.c) are
+ * the process's entry in the watcher's table instead of a second filter.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <linux/sched.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
 
 #include "monitor.h"
 #include "decide/decide.h"
 #include "events/events.h"
 #include "model/model.h"
 #include "ptrace/callwatch.h"
-
-#define LOW32 0xffffffffull
-
-static const enum sc_op always[] = {
-	SC_MPROTECT, SC_PKEY_MPROTECT, SC_MUNMAP, SC_MREMAP, SC_BRK,
-	SC_PROCESS_MADVISE, SC_REMAP_FILE_PAGES, SC_MSEAL, SC_SHMAT, SC_SHMDT,
-	/* the child is made: whether emt traces it is checked (late.c) */
-	SC_CLONE3,
-	SC_PERSONALITY, SC_TRUNCATE, SC_PROCESS_VM_WRITEV, SC_SECCOMP,
-	SC_USERFAULTFD, SC_IO_URING_SETUP, SC_IO_URING_REGISTER,
-	SC_CREAT, SC_OPENAT2, SC_MEMFD_CREATE,
-};
-
-/* Calls that stop only when an argument says so: any of the tests,
- * (args[arg] & mask) == value when eq, != 0 otherwise. */
-struct cond_rule {
-	enum sc_op op;
-	struct cw_cond cond[CW_CONDS];
-};
-
-#define C(arg_, eq_, mask_, value_) { (arg_), (eq_), 1, 0, 0, (mask_), (value_) }
-
-static const struct cond_rule conds[] = {
-	{ SC_MMAP, { C(2, 0, PROT_EXEC, 0),
-		     C(3, 0, MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_SHARED, 0) } },
-	/* userfaultfd's ioctls (type 0xaa) */
-	{ SC_IOCTL, { C(1, 1, 0xff00, 0xaa00) } },
-	/* CLONE_UNTRACED would let a child escape emt */
-	{ SC_CLONE, { C(0, 0, CLONE_UNTRACED, 0) } },
-	{ SC_PRCTL, { C(0, 1, LOW32, PR_SET_SECCOMP) } },
-	/* opens that can change a file (written.c) */
-	{ SC_OPEN, { C(1, 0, O_ACCMODE | O_TRUNC, 0) } },
-	{ SC_OPENAT, { C(2, 0, O_ACCMODE | O_TRUNC, 0) } },
-	{ SC_OPEN_BY_HANDLE_AT, { C(2, 0, O_ACCMODE | O_TRUNC, 0) } },
-	/* limits set on another process, maybe emt's (shield.c) */
-	{ SC_PRLIMIT64, { C(0, 0, ~0ull, 0) } },
-};
 
 /* The watch bit that makes every call of op matter, or 0. */
 static uint32_t watch_bit(enum sc_op op)
@@ -69,25 +27,23 @@ static uint32_t watch_bit(enum sc_op op)
 	return 0;
 }
 
+_Static_assert(STOP_TESTS_MAX <= CW_CONDS, "a stop rule's tests fit a watcher entry");
+
+/* op's stop rule (stoprules.c) as the watcher's table entry. */
 static void rule_of(enum sc_op op, struct cw_call *call)
 {
+	const struct stop_rule *r = stoprules_of(op);
+
 	memset(call, 0, sizeof(*call));
-	call->need = watch_bit(op);
-	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
-		if (always[i] == op)
-			call->need |= CW_ALWAYS;
-	for (size_t i = 0; i < sizeof(conds) / sizeof(conds[0]); i++) {
-		if (conds[i].op != op)
-			continue;
-		call->need |= CW_ALWAYS;
-		memcpy(call->cond, conds[i].cond, sizeof(call->cond));
-	}
-	/* The advice values that discard pages (the kernel reads an int). */
-	if (op == SC_MADVISE) {
-		call->need |= CW_ALWAYS;
-		for (size_t i = 0; i < PAGECALLS_N_DISCARDING; i++)
-			call->cond[i] = (struct cw_cond)C(2, 1, LOW32, pagecalls_discarding[i]);
-	}
+	call->need = watch_bit(op) | (r ? CW_ALWAYS : 0);
+	for (size_t i = 0; r && i < r->n_tests; i++)
+		call->cond[i] = (struct cw_cond){
+			.arg = (unsigned char)r->test[i].arg,
+			.eq = r->test[i].kind == STOP_MASKED_EQ,
+			.used = 1,
+			.mask = r->test[i].mask,
+			.value = r->test[i].value,
+		};
 }
 
 static int set_native(struct callwatch *cw, enum sc_op op)

@@ -121,13 +121,11 @@ struct {
 	__type(value, __u32); /* tgid */
 } strays SEC(".maps");
 
-/* Calls that could not be stopped for (no room, the signal refused). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} missed SEC(".maps");
+/* Counters emt reads through the mmapped .bss, without a syscall: calls
+ * that could not be stopped for (no room, the signal refused), and strays
+ * noted, so that emt looks at that table only when it changed. */
+__u64 missed_calls = 0;
+__u64 strays_noted = 0;
 
 static struct cw_call *call_of(void *table, __u64 nr)
 {
@@ -177,13 +175,10 @@ static int is_int80(__u64 ip)
 	return insn == INT80;
 }
 
-static void count_missed(void)
+static void note_stray(__u32 tid, __u32 tgid)
 {
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&missed, &zero);
-
-	if (n)
-		__sync_fetch_and_add(n, 1);
+	if (!bpf_map_update_elem(&strays, &tid, &tgid, BPF_NOEXIST))
+		__sync_fetch_and_add(&strays_noted, 1);
 }
 
 /* The kernel's registers, by its own names (CO-RE: the offsets come from
@@ -276,7 +271,7 @@ static void note_stray_process(struct task_struct *task, __u32 tid, __u32 tgid)
 		return;
 	parent = (__u32)BPF_CORE_READ(task, real_parent, tgid);
 	if (bpf_map_lookup_elem(&procs, &parent))
-		bpf_map_update_elem(&strays, &tid, &tgid, BPF_NOEXIST);
+		note_stray(tid, tgid);
 }
 
 static __always_inline int on_exit_of(const void *regs, long long ret, int btf)
@@ -322,7 +317,7 @@ static __always_inline int on_exit_of(const void *regs, long long ret, int btf)
 	 * it emt does not trace is still noted. */
 	if (*bits & CW_EVERY) {
 		if (!BPF_CORE_READ(task, ptrace))
-			bpf_map_update_elem(&strays, &tid, &ns.tgid, BPF_NOEXIST);
+			note_stray(tid, ns.tgid);
 		return 0;
 	}
 	rec.ip = REG(ip, rip);
@@ -332,7 +327,7 @@ static __always_inline int on_exit_of(const void *regs, long long ret, int btf)
 	 * reports) would stop its whole process: SIGSTOP is only for
 	 * threads whose signals emt receives. */
 	if (!BPF_CORE_READ(task, ptrace)) {
-		bpf_map_update_elem(&strays, &tid, &ns.tgid, BPF_NOEXIST);
+		note_stray(tid, ns.tgid);
 		return 0;
 	}
 	if (!wanted(&rec, regs, btf, *bits, native, compat))
@@ -340,7 +335,7 @@ static __always_inline int on_exit_of(const void *regs, long long ret, int btf)
 	if (bpf_map_update_elem(&pending, &tid, &rec, BPF_ANY) ||
 	    bpf_send_signal_thread(SIGSTOP)) {
 		bpf_map_delete_elem(&pending, &tid);
-		count_missed();
+		__sync_fetch_and_add(&missed_calls, 1);
 	}
 	return 0;
 }

@@ -20,7 +20,8 @@
 
 struct callwatch {
 	struct callwatch_bpf *skel;
-	int procs, interest, native, compat, pending, expected, missed, strays;
+	int procs, interest, native, compat, pending, expected, strays;
+	uint64_t strays_seen; /* the watcher's count when the table was last emptied */
 };
 
 /* libbpf prints to stderr by default; a library never prints. */
@@ -110,7 +111,6 @@ int callwatch_open(struct callwatch **out, const char **why)
 	cw->compat = bpf_map__fd(cw->skel->maps.compat_calls);
 	cw->pending = bpf_map__fd(cw->skel->maps.pending);
 	cw->expected = bpf_map__fd(cw->skel->maps.expected);
-	cw->missed = bpf_map__fd(cw->skel->maps.missed);
 	cw->strays = bpf_map__fd(cw->skel->maps.strays);
 	*out = cw;
 	return 0;
@@ -192,9 +192,15 @@ int callwatch_expect(struct callwatch *cw, pid_t tid, uint64_t ip, long nr,
 int callwatch_take_stray(struct callwatch *cw, pid_t *tid, pid_t *tgid)
 {
 	uint32_t key, value;
+	uint64_t noted = __atomic_load_n(&cw->skel->bss->strays_noted, __ATOMIC_ACQUIRE);
 
-	if (bpf_map_get_next_key(cw->strays, NULL, &key))
+	if (noted == cw->strays_seen)
 		return -ENOENT;
+	if (bpf_map_get_next_key(cw->strays, NULL, &key)) {
+		/* Emptied: a stray noted from now on moves the count again. */
+		cw->strays_seen = noted;
+		return -ENOENT;
+	}
 	if (bpf_map_lookup_and_delete_elem(cw->strays, &key, &value))
 		return -ENOENT;
 	*tid = (pid_t)key;
@@ -204,9 +210,5 @@ int callwatch_take_stray(struct callwatch *cw, pid_t *tid, pid_t *tgid)
 
 uint64_t callwatch_missed(struct callwatch *cw)
 {
-	uint32_t zero = 0;
-	uint64_t n = 0;
-
-	bpf_map_lookup_elem(cw->missed, &zero, &n);
-	return n;
+	return __atomic_load_n(&cw->skel->bss->missed_calls, __ATOMIC_ACQUIRE);
 }
