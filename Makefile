@@ -19,8 +19,8 @@ CFLAGS_ALL := $(CFLAGS_BASE) $(CFLAGS_OPT) $(CFLAGS)
 LIB_CFLAGS := $(CFLAGS_ALL) -fPIC -fvisibility=hidden -I$(O)/gen \
 	$(shell $(PKG_CONFIG) --cflags libseccomp libcrypto libbpf)
 LIB_LIBS := $(shell $(PKG_CONFIG) --libs libseccomp libcrypto libbpf) -lpthread
-CLI_LIBS := $(shell $(PKG_CONFIG) --libs capstone)
-CLI_CFLAGS := $(shell $(PKG_CONFIG) --cflags capstone)
+CLI_LIBS := $(shell $(PKG_CONFIG) --libs capstone yara)
+CLI_CFLAGS := $(shell $(PKG_CONFIG) --cflags capstone yara)
 
 LIB_SRC := $(filter-out %.bpf.c,$(wildcard src/*.c src/*/*.c src/arch/x86_64/*.c))
 LIB_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(LIB_SRC))

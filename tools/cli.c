@@ -14,6 +14,7 @@ enum {
 	OPT_NO_SECCOMP,
 	OPT_STEALTH,
 	OPT_ELF,
+	OPT_YARA,
 };
 
 static const struct option long_options[] = {
@@ -26,6 +27,7 @@ static const struct option long_options[] = {
 	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 	{ "stealth", no_argument, NULL, OPT_STEALTH },
 	{ "elf", no_argument, NULL, OPT_ELF },
+	{ "yara", required_argument, NULL, OPT_YARA },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -33,7 +35,7 @@ static const struct option long_options[] = {
 
 static const char usage_line[] =
 	"usage: emt [-qv] [-o DIR [--elf]] [--only-wx] [--no-follow] [--no-seccomp] "
-	"[--stealth] {-p PID | [--] PROG [ARGS...]}\n";
+	"[--stealth] [--yara RULES] {-p PID | [--] PROG [ARGS...]}\n";
 
 static void help(void)
 {
@@ -42,6 +44,9 @@ static void help(void)
 	      "  -o DIR          write DIR/events.jsonl and DIR/captures/\n"
 	      "  --elf           with -o: also each capture as an ELF file at the\n"
 	      "                  address it ran at, in DIR/elf/ (objdump -d, gdb)\n"
+	      "  --yara RULES    scan every capture with the YARA rules in RULES\n"
+	      "                  (source or compiled); matches are logged and\n"
+	      "                  written as match records\n"
 	      "  -p PID          attach to a running process\n"
 	      "  -q              no human log on stderr\n"
 	      "  -v              library debug log on stderr\n"
@@ -107,6 +112,9 @@ static int option(int c, struct cli *cli)
 		break;
 	case OPT_ELF:
 		cli->elf = true;
+		break;
+	case OPT_YARA:
+		cli->yara = optarg;
 		break;
 	case 'h':
 		help();

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "annotate.h"
 #include "elfout.h"
 #include "names.h"
 
@@ -30,21 +31,12 @@ static uint64_t align8(uint64_t v)
 	return (v + 7) & ~(uint64_t)7;
 }
 
-/* Where the thread was going: the pc when it lies in the capture, else
- * (an instruction straddling into this page) the capture's start. */
-static uint64_t entry_of(const struct emt_event *ev)
-{
-	uint64_t pc = ev->registers.pc;
-
-	return pc >= ev->addr && pc - ev->addr < ev->len ? pc : ev->addr;
-}
-
 void elfout_name(const struct emt_event *ev, char *buf, size_t size)
 {
 	char hex[NAMES_SHA256_BUF];
 
 	snprintf(buf, size, "%s-%llx.elf", names_sha256(ev->sha256, hex, sizeof(hex)),
-		 (unsigned long long)entry_of(ev));
+		 (unsigned long long)annotate_entry(ev));
 }
 
 void elfout_path(const struct emt_event *ev, char *buf, size_t size)
@@ -57,7 +49,7 @@ void elfout_path(const struct emt_event *ev, char *buf, size_t size)
 
 void elfout_key(const struct emt_event *ev, uint8_t key[32])
 {
-	uint64_t entry = entry_of(ev), half;
+	uint64_t entry = annotate_entry(ev), half;
 
 	/* The digest is of the bytes: with the address where they ran (the
 	 * entry says both), it names one file. */
@@ -77,7 +69,7 @@ static void header(Elf64_Ehdr *eh, const struct emt_event *ev, uint64_t shoff)
 	eh->e_type = ET_EXEC;
 	eh->e_machine = EM_X86_64;
 	eh->e_version = EV_CURRENT;
-	eh->e_entry = entry_of(ev);
+	eh->e_entry = annotate_entry(ev);
 	eh->e_phoff = sizeof(Elf64_Ehdr);
 	eh->e_shoff = shoff;
 	eh->e_ehsize = sizeof(Elf64_Ehdr);
@@ -100,7 +92,7 @@ static void segment(Elf64_Phdr *ph, const struct emt_event *ev)
 
 static void symbol(Elf64_Sym *sym, const struct emt_event *ev)
 {
-	uint64_t entry = entry_of(ev);
+	uint64_t entry = annotate_entry(ev);
 
 	sym->st_name = 1;
 	sym->st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC);

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "annotate.h"
 #include "cli.h"
 #include "diag.h"
 #include "humanlog.h"
@@ -32,6 +33,7 @@ struct session {
 	struct emt_monitor *mon;
 	struct output *out;
 	struct humanlog *log;
+	struct annotator *annotator;
 	pid_t pid;
 	int exit_status;  /* of pid, from its exit event; -1 until then */
 	bool detached;    /* attach mode, ended by a signal */
@@ -43,9 +45,11 @@ static int handle_event(struct session *s, const struct emt_event *ev)
 	if (ev->type == EMT_EVENT_PROCESS && ev->change == EMT_PROCESS_EXIT &&
 	    ev->pid == s->pid)
 		s->exit_status = ev->wait_status;
+	const struct annotation *ann = annotator_event(s->annotator, ev);
+
 	if (s->log)
-		humanlog_event(s->log, ev);
-	return s->out ? output_event(s->out, ev) : 0;
+		humanlog_event(s->log, ev, ann);
+	return s->out ? output_event(s->out, ev, ann) : 0;
 }
 
 /* ^C reaches the whole foreground process group: the program got it
@@ -211,6 +215,7 @@ static int finish(struct session *s, int rc)
 	emt_result_free(result);
 	emt_monitor_free(s->mon);
 	humanlog_close(s->log);
+	annotator_close(s->annotator);
 	if (rc < 0)
 		return 1;
 	if (s->cli.pid)
@@ -227,6 +232,8 @@ static int setup(struct session *s)
 		diag("installing signal handlers: %s", strerror(errno));
 		return -1;
 	}
+	if (annotator_open(s->cli.yara, &s->annotator) < 0)
+		return -1;
 	if (s->cli.outdir && output_open(s->cli.outdir, s->cli.elf, &s->out) < 0)
 		return -1;
 	if (!s->cli.quiet && !(s->log = humanlog_open())) {
@@ -264,6 +271,7 @@ int main(int argc, char **argv)
 	if (setup(&s) < 0) {
 		output_close(s.out);
 		humanlog_close(s.log);
+		annotator_close(s.annotator);
 		return 1;
 	}
 	return finish(&s, run(&s));

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -243,11 +244,88 @@ static void blind_event(struct json *j, const struct emt_event *ev)
 	json_string(j, ev->what);
 }
 
-void event_json(struct json *j, const struct emt_event *ev, bool elf)
+/* "symbol": the perf map's entry for the code the thread was entering. */
+static void symbol(struct json *j, const struct annotation *ann)
+{
+	json_key(j, "symbol");
+	json_object_begin(j);
+	json_key(j, "name");
+	json_string(j, ann->symbol.name);
+	json_key(j, "addr");
+	json_hex(j, ann->symbol.start);
+	json_key(j, "size");
+	json_uint(j, ann->symbol.size);
+	json_key(j, "offset");
+	json_uint(j, ann->named - ann->symbol.start);
+	json_object_end(j);
+}
+
+static void match_strings(struct json *j, const struct emt_event *ev,
+			  const struct yarascan_hit *h)
+{
+	json_key(j, "strings");
+	json_array_begin(j);
+	for (size_t i = 0; i < h->n_strings; i++) {
+		json_object_begin(j);
+		json_key(j, "id");
+		json_string(j, h->strings[i].id);
+		json_key(j, "offset");
+		json_uint(j, h->strings[i].offset);
+		json_key(j, "addr");
+		json_hex(j, ev->addr + h->strings[i].offset);
+		json_key(j, "len");
+		json_uint(j, h->strings[i].len);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	if (h->n_more) {
+		json_key(j, "strings_not_listed");
+		json_uint(j, h->n_more);
+	}
+}
+
+/* One record per rule a capture matched, naming the capture by its file
+ * and address. */
+static void match_event(struct json *j, const struct emt_event *ev,
+			const struct yarascan_hit *h)
+{
+	common(j, "match", ev, true);
+	json_key(j, "rule");
+	json_string(j, h->rule);
+	json_key(j, "tags");
+	json_array_begin(j);
+	for (size_t i = 0; i < h->n_tags; i++)
+		json_string(j, h->tags[i]);
+	json_array_end(j);
+	match_strings(j, ev, h);
+	json_key(j, "addr");
+	json_hex(j, ev->addr);
+	json_key(j, "seq");
+	json_uint(j, ev->capture_sequence);
+	capture(j, ev);
+	json_object_end(j);
+	json_end_record(j);
+}
+
+static void matches(struct json *j, const struct emt_event *ev,
+		    const struct annotation *ann)
+{
+	for (size_t i = 0; ann && ann->scanned && i < ann->yara.n_hits; i++)
+		match_event(j, ev, &ann->yara.hits[i]);
+}
+
+void event_json(struct json *j, const struct emt_event *ev, bool elf,
+		const struct annotation *ann)
 {
 	switch (ev->type) {
 	case EMT_EVENT_EXEC:
 		exec_event(j, ev, elf);
+		if (ann && ann->has_symbol)
+			symbol(j, ann);
+		if (ann && ann->scanned && ann->yara.error) {
+			json_key(j, "yara_error");
+			json_string(j, strerror(-ann->yara.error));
+		}
 		break;
 	case EMT_EVENT_SYSCALL:
 		syscall_event(j, ev);
@@ -267,4 +345,6 @@ void event_json(struct json *j, const struct emt_event *ev, bool elf)
 	}
 	json_object_end(j);
 	json_end_record(j);
+	if (ev->type == EMT_EVENT_EXEC)
+		matches(j, ev, ann);
 }

@@ -7,11 +7,15 @@
 
 #include <emt/emt.h>
 
+#include "annotate.h"
 #include "json.h"
 
 /* Appends the record for ev, newline included, to j; with elf, an exec
- * event names its ELF file too (elfout.h). */
-void event_json(struct json *j, const struct emt_event *ev, bool elf);
+ * event names its ELF file too (elfout.h). An exec event gets what ann
+ * says of it (may be NULL): its perf-map symbol in its record, and a
+ * match record after it per YARA rule matched. */
+void event_json(struct json *j, const struct emt_event *ev, bool elf,
+		const struct annotation *ann);
 
 /* True for the syscalls whose third argument is a protection. */
 bool event_has_prot(long syscall_nr);

@@ -239,7 +239,41 @@ static void disasm(struct humanlog *h, const struct emt_event *ev)
 	cs_free(insn, n);
 }
 
-static void exec_lines(struct humanlog *h, const struct emt_event *ev)
+/* A match stands out like a blind spot: it is what the analyst looks for. */
+static void match_line(const struct emt_event *ev, const struct yarascan_hit *hit)
+{
+	prefix(ev);
+	fprintf(stderr, "MATCH %s", hit->rule);
+	for (size_t i = 0; i < hit->n_tags; i++)
+		fprintf(stderr, "%s%s", i ? "," : " [", hit->tags[i]);
+	fprintf(stderr, "%s in exec %#" PRIx64 ":", hit->n_tags ? "]" : "", ev->addr);
+	for (size_t i = 0; i < hit->n_strings; i++)
+		fprintf(stderr, " %s at %#" PRIx64, hit->strings[i].id,
+			ev->addr + hit->strings[i].offset);
+	if (hit->n_more)
+		fprintf(stderr, " (+%zu more)", hit->n_more);
+	fputc('\n', stderr);
+}
+
+static void annotation_lines(const struct emt_event *ev, const struct annotation *ann)
+{
+	const struct yarascan_result *y = &ann->yara;
+
+	for (size_t i = 0; ann->scanned && i < y->n_hits; i++)
+		match_line(ev, &y->hits[i]);
+	if (ann->scanned && y->n_more) {
+		prefix(ev);
+		fprintf(stderr, "MATCH %zu more rules in exec %#" PRIx64 "\n", y->n_more, ev->addr);
+	}
+	if (ann->scanned && y->error) {
+		prefix(ev);
+		fprintf(stderr, "yara: scan of exec %#" PRIx64 " stopped: %s\n", ev->addr,
+			strerror(-y->error));
+	}
+}
+
+static void exec_lines(struct humanlog *h, const struct emt_event *ev,
+		       const struct annotation *ann)
 {
 	char hex[NAMES_SHA256_BUF], err[NAMES_BUF];
 	const char *origin = emt_origin_name(ev->origin);
@@ -255,8 +289,13 @@ static void exec_lines(struct humanlog *h, const struct emt_event *ev)
 	fprintf(stderr, " origin %s", origin ? origin : "unknown");
 	if (ev->written_by > 0)
 		fprintf(stderr, " written by %s", emt_syscall_name(ev->written_by));
+	if (ann && ann->has_symbol)
+		fprintf(stderr, " symbol %s+0x%" PRIx64, ann->symbol.name,
+			ann->named - ann->symbol.start);
 	fputc('\n', stderr);
 	disasm(h, ev);
+	if (ann)
+		annotation_lines(ev, ann);
 }
 
 /* A blind spot stands out in the log: it is where the analyst must look
@@ -270,14 +309,15 @@ static void blind_line(const struct emt_event *ev)
 	fprintf(stderr, ": %s\n", ev->what);
 }
 
-void humanlog_event(struct humanlog *h, const struct emt_event *ev)
+void humanlog_event(struct humanlog *h, const struct emt_event *ev,
+		    const struct annotation *ann)
 {
 	/* A library log line from the tracer thread must not split an
 	 * event's lines. */
 	flockfile(stderr);
 	switch (ev->type) {
 	case EMT_EVENT_EXEC:
-		exec_lines(h, ev);
+		exec_lines(h, ev, ann);
 		break;
 	case EMT_EVENT_SYSCALL:
 		syscall_line(ev);

@@ -9,12 +9,17 @@
 
 #include <emt/emt.h>
 
+#include "annotate.h"
+
 struct humanlog;
 
 /* NULL only when out of memory; without a disassembler the log is
  * written without instructions. */
 struct humanlog *humanlog_open(void);
-void humanlog_event(struct humanlog *h, const struct emt_event *ev);
+/* ev's lines; an exec event's with what ann says of it (may be NULL):
+ * its perf-map symbol, and a line per YARA rule matched. */
+void humanlog_event(struct humanlog *h, const struct emt_event *ev,
+		    const struct annotation *ann);
 void humanlog_close(struct humanlog *h);
 
 /* An emt_log_fn writing the library's diagnostics to stderr. */

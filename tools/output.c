@@ -154,7 +154,8 @@ static int store_capture(struct output *out, const struct emt_event *ev)
 	return rc;
 }
 
-int output_event(struct output *out, const struct emt_event *ev)
+int output_event(struct output *out, const struct emt_event *ev,
+		 const struct annotation *ann)
 {
 	int rc;
 
@@ -169,7 +170,7 @@ int output_event(struct output *out, const struct emt_event *ev)
 			return rc;
 		}
 	}
-	event_json(&out->pending, ev, out->elf != NULL);
+	event_json(&out->pending, ev, out->elf != NULL, ann);
 	if (out->pending.oom || out->pending.len >= FLUSH_THRESHOLD)
 		return output_flush(out);
 	return 0;

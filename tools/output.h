@@ -11,6 +11,8 @@
 
 #include <emt/emt.h>
 
+#include "annotate.h"
+
 struct output;
 
 /* Creates dir (0700) if missing, then events.jsonl (0600, truncated)
@@ -21,10 +23,13 @@ struct output;
  * be symbolic links. 0 or -errno. */
 int output_open(const char *dir, bool elf, struct output **out);
 
-/* Stores the capture of an exec event, then queues its record. Records
+/* Stores the capture of an exec event, then queues its record (with what
+ * ann says of it: may be NULL) and a match record per YARA rule it
+ * matched. Records
  * are written out when enough have accumulated or on output_flush.
  * 0 or -errno. */
-int output_event(struct output *out, const struct emt_event *ev);
+int output_event(struct output *out, const struct emt_event *ev,
+		 const struct annotation *ann);
 
 /* Writes out every queued record. 0 or -errno. */
 int output_flush(struct output *out);

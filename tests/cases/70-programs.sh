@@ -224,6 +224,17 @@ t_node() {
 	program_case node "$TESTS/programs/hot.js"
 }
 
+# V8 names its code in a perf map (--perf-basic-prof): captures of the
+# hot function carry its name.
+t_node_perf_map() {
+	command -v node >/dev/null || skip "node not installed"
+	trap 'for p in $(cat pids 2>/dev/null); do rm -f "/tmp/perf-$p.map"; done' EXIT
+	# shellcheck disable=SC2016
+	program_case sh -c 'echo $$ >>pids; exec node --perf-basic-prof "$0"' "$TESTS/programs/hot.js"
+	grep -q '"symbol":{"name":"JS:[*^~]*mix [^"]*hot.js:' out/events.jsonl ||
+		{ grep -o '"symbol":{[^}]*}' out/events.jsonl | head; fail "no capture named after mix()"; }
+}
+
 # Lines for a regular expression to chew on; the same in every run.
 make_haystack() {
 	awk 'BEGIN { for (i = 0; i < 20000; i++)
@@ -258,6 +269,7 @@ register "UPX-packed dynamic hello" t_upx_hello
 T_LIMIT=300 register "java hot loop" t_java
 T_LIMIT=300 register "java: 4 threads with GC" t_java_threads
 T_LIMIT=300 register "node hot loop and wasm" t_node
+T_LIMIT=300 register "node --perf-basic-prof: captures named by V8's perf map" t_node_perf_map
 T_LIMIT=300 register "java, 4 threads with GC, attached mid-run" t_attach_java
 T_LIMIT=300 register "java, attached mid-run, every call stops" t_attach_java -e --no-seccomp
 register "node hot loop, attached mid-run" t_attach_node

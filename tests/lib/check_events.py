@@ -132,7 +132,7 @@ def load_events(outdir):
 
 def check_common(ev):
     n = ev["_line"]
-    if ev.get("event") not in ("exec", "syscall", "flip", "process", "blind"):
+    if ev.get("event") not in ("exec", "syscall", "flip", "process", "blind", "match"):
         problem(f"line {n}: unknown event {ev.get('event')!r}")
         return False
     if not isinstance(ev.get("pid"), int) or ev["pid"] <= 0:
@@ -141,6 +141,24 @@ def check_common(ev):
     if not isinstance(ev.get("time"), str) or not TIME_RE.match(ev["time"]):
         problem(f"line {n}: bad time {ev.get('time')!r}")
     return True
+
+
+def check_matches(events):
+    """A match record follows the exec record of the capture it hit (or
+    another match of it), and names that capture."""
+    last_exec = None
+    for ev in events:
+        if ev["event"] == "exec":
+            last_exec = ev
+        elif ev["event"] != "match":
+            last_exec = None
+        elif last_exec is None:
+            problem(f"line {ev['_line']}: match record not after an exec record")
+        else:
+            for k in ("pid", "tid", "addr", "seq", "sha256", "file"):
+                if ev.get(k) != last_exec.get(k):
+                    problem(f"line {ev['_line']}: match {k} {ev.get(k)!r} is not its "
+                            f"capture's {last_exec.get(k)!r}")
 
 
 def check_exec(ev, outdir):
@@ -488,6 +506,7 @@ def main():
     events = [e for e in load_events(opts.outdir) if check_common(e)]
     execs = [e for e in events if e["event"] == "exec" and check_exec(e, opts.outdir)]
     blinds = [e for e in events if e["event"] == "blind" and check_blind_event(e)]
+    check_matches(events)
     check_blinds(facts, blinds, opts)
     excused = opts.blind_excuses and pages_let_go(blinds)
     for e in events:

@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: MIT
+# What emt adds for the analyst: JIT symbols from the program's perf map,
+# YARA matches on every capture (--yara).
+
+YARA_RULES='rule emt_marker : test jit
+{
+	strings:
+		$m = "EMT-MARKER-7f3a"
+	condition:
+		$m
+}
+rule never_there
+{
+	strings:
+		$n = "NOT-THERE-x9q"
+	condition:
+		$n
+}'
+
+# The perf maps the victim's runs left (native and traced), removed when
+# the test ends whatever happens.
+perf_maps_cleanup() {
+	local f pid
+	for f in native.ann emt.ann; do
+		pid=$(fact start pid "$f" 2>/dev/null)
+		[ -n "$pid" ] && rm -f "/tmp/perf-$pid.map"
+	done
+}
+
+# jit_symbols names page A "emt_jit_entry" (its newest line) and puts the
+# marker at A+0x40: the exec event of A carries that symbol, and one match
+# record names the rule, its tags, the marker's offset and address, and
+# the capture's file; the rule that matches nothing gives no record.
+check_annotations() {
+	local addr=$1
+	python3 - "$addr" out/events.jsonl <<'PY' >annot.check || { cat annot.check; fail "annotations wrong"; }
+import json, sys
+addr = int(sys.argv[1], 16)
+events = [json.loads(l) for l in open(sys.argv[2])]
+execs = [e for e in events if e["event"] == "exec" and int(e["addr"], 16) == addr]
+matches = [e for e in events if e["event"] == "match"]
+assert len(execs) == 1, "exec events of the page: %d" % len(execs)
+sym = execs[0].get("symbol")
+assert sym == {"name": "emt_jit_entry", "addr": hex(addr), "size": 128, "offset": 0}, sym
+assert len(matches) == 1, "match records: %d" % len(matches)
+m = matches[0]
+assert m["rule"] == "emt_marker" and m["tags"] == ["test", "jit"], m
+assert m["strings"] == [{"id": "$m", "offset": 64, "addr": hex(addr + 64), "len": 15}], m
+assert m["addr"] == hex(addr) and m["seq"] == 1, m
+assert m["sha256"] == execs[0]["sha256"] and m["file"] == execs[0]["file"], m
+assert m["pid"] == execs[0]["pid"] and m["tid"] == execs[0]["tid"], m
+PY
+}
+
+t_symbols_and_yara() {
+	local addr
+	trap perf_maps_cleanup EXIT
+	printf '%s\n' "$YARA_RULES" >rules.yar
+	victim_case -e --yara -e "$TDIR/rules.yar" -c --only-announced jit_symbols
+	addr=$(fact code addr emt.ann)
+	[ -n "$addr" ] || fail "the victim announced no code"
+	check_annotations "$addr"
+}
+
+t_symbols_and_yara_attached() {
+	local addr
+	trap perf_maps_cleanup EXIT
+	printf '%s\n' "$YARA_RULES" >rules.yar
+	attach_victim_case -e --yara -e "$TDIR/rules.yar" -c --only-announced jit_symbols
+	addr=$(fact code addr emt.ann)
+	check_annotations "$addr"
+}
+
+# The log: the symbol on the exec line, a MATCH line with the marker's
+# address.
+t_annotations_logged() {
+	local addr
+	need_emt
+	need_victim jit_symbols
+	trap 'rm -f "/tmp/perf-$(fact start pid log.ann).map"' EXIT
+	printf '%s\n' "$YARA_RULES" >rules.yar
+	run_capture log "$EMT" --yara rules.yar -- "$VICTIMS/jit_symbols"
+	[ "$(cat log.rc)" = 0 ] || { show stderr log.err; fail "emt exited $(cat log.rc)"; }
+	addr=$(fact code addr log.ann)
+	grep -q "^\[pid [0-9]*\] exec $addr len 4096 seq 1 sha256 [0-9a-f]* origin wx_map symbol emt_jit_entry+0x0\$" log.err ||
+		{ show stderr log.err; fail "no exec line naming emt_jit_entry"; }
+	grep -qx "\[pid [0-9]*\] MATCH emt_marker \[test,jit\] in exec $addr: \$m at $(printf '%#x' $((addr + 64)))" log.err ||
+		{ show stderr log.err; fail "no MATCH line"; }
+	! grep -q never_there log.err || fail "a rule that matched nothing was logged"
+}
+
+# Rules that do not compile, or no file: one line naming the cause (the
+# compiler's own lines before it), exit 1, the program never run.
+t_yara_bad_rules() {
+	need_emt
+	need_victim single
+	printf 'rule broken { condition: $undefined }\n' >bad.yar
+	run_capture bad "$EMT" -q --yara bad.yar -- "$VICTIMS/single"
+	[ "$(cat bad.rc)" = 1 ] || fail "bad rules: exit $(cat bad.rc), not 1"
+	grep -q "bad.yar:1: error: " bad.err || { show stderr bad.err; fail "the rule's error is not said"; }
+	tail -n 1 bad.err | grep -q "cannot use YARA rules bad.yar: they do not compile" ||
+		{ show stderr bad.err; fail "no line saying the rules do not compile"; }
+	[ ! -s bad.ann ] || fail "the program ran with rules that do not compile"
+	run_capture none "$EMT" -q --yara missing.yar -- "$VICTIMS/single"
+	[ "$(cat none.rc)" = 1 ] || fail "missing rules: exit $(cat none.rc), not 1"
+	one_line_error none.err "cannot open YARA rules missing.yar: No such file or directory"
+	[ ! -s none.ann ] || fail "the program ran without its rules"
+}
+
+# A perf map emt must not block on: the program made it a FIFO. The event
+# carries no symbol and emt does not hang.
+t_perf_map_fifo() {
+	local pid epid
+	need_emt
+	need_victim single
+	rm -rf out
+	EMT_ANNOUNCE=$TDIR/emt.ann EMT_VICTIM_WAIT=1 "$VICTIMS/single" >emt.out 2>emt.err </dev/null &
+	pid=$!
+	# Expanded now: pid is local, gone when the trap runs.
+	trap "kill -KILL $pid 2>/dev/null; rm -f /tmp/perf-$pid.map" EXIT
+	wait_for '^ready ' emt.ann 10 || fail "the victim never got ready"
+	mkfifo "/tmp/perf-$pid.map"
+	timeout -k 3 30 "$EMT" -q -o out -p "$pid" >cli.out 2>cli.err </dev/null &
+	epid=$!
+	wait_for '"change":"start"' out/events.jsonl 10 || fail "emt did not attach"
+	kill -USR2 "$pid"
+	wait_child "$pid" 20 || fail "the victim did not finish"
+	wait_child "$epid" 30 || fail "emt did not end"
+	[ "$WAIT_RC" = 0 ] || { show stderr cli.err; fail "emt exited $WAIT_RC with a FIFO for a perf map"; }
+	grep -q '"event":"exec"' out/events.jsonl || fail "no capture"
+	! grep -q '"symbol"' out/events.jsonl || fail "a symbol from a FIFO"
+}
+
+register "perf-map symbols and YARA matches in events.jsonl" t_symbols_and_yara
+register "perf-map symbols and YARA matches, attached" t_symbols_and_yara_attached
+register "perf-map symbols and YARA matches in the log" t_annotations_logged
+register "--yara: rules that do not compile, or no file" t_yara_bad_rules
+register "a FIFO for a perf map: not read, no hang" t_perf_map_fifo
