@@ -15,7 +15,11 @@ enum {
 	OPT_STEALTH,
 	OPT_ELF,
 	OPT_YARA,
+	OPT_REGION,
 };
+
+/* --region without a size. */
+#define REGION_DEFAULT ((size_t)256 << 10)
 
 static const struct option long_options[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -28,6 +32,7 @@ static const struct option long_options[] = {
 	{ "stealth", no_argument, NULL, OPT_STEALTH },
 	{ "elf", no_argument, NULL, OPT_ELF },
 	{ "yara", required_argument, NULL, OPT_YARA },
+	{ "region", optional_argument, NULL, OPT_REGION },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -35,7 +40,7 @@ static const struct option long_options[] = {
 
 static const char usage_line[] =
 	"usage: emt [-qv] [-o DIR [--elf]] [--only-wx] [--no-follow] [--no-seccomp] "
-	"[--stealth] [--yara RULES] {-p PID | [--] PROG [ARGS...]}\n";
+	"[--stealth] [--region[=SIZE]] [--yara RULES] {-p PID | [--] PROG [ARGS...]}\n";
 
 static void help(void)
 {
@@ -44,6 +49,9 @@ static void help(void)
 	      "  -o DIR          write DIR/events.jsonl and DIR/captures/\n"
 	      "  --elf           with -o: also each capture as an ELF file at the\n"
 	      "                  address it ran at, in DIR/elf/ (objdump -d, gdb)\n"
+	      "  --region[=SIZE] capture the whole tracked region around each fault,\n"
+	      "                  the pages after it first, up to SIZE bytes (K, M;\n"
+	      "                  default 256K, at most 64M), not just its page\n"
 	      "  --yara RULES    scan every capture with the YARA rules in RULES\n"
 	      "                  (source or compiled); matches are logged and\n"
 	      "                  written as match records\n"
@@ -81,6 +89,33 @@ static int parse_pid(const char *s, pid_t *pid)
 	return 0;
 }
 
+/* "1048576", "256K", "1M"; none: the default. A page to EMT_CAPTURE_MAX. */
+static int parse_size(const char *s, size_t *size)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!s) {
+		*size = REGION_DEFAULT;
+		return 0;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	if (shift)
+		end++;
+	if (*end || v > (EMT_CAPTURE_MAX >> shift) || (v << shift) < 4096)
+		return -1;
+	*size = (size_t)(v << shift);
+	return 0;
+}
+
 /* One option; CLI_RUN to go on, or an exit status. */
 static int option(int c, struct cli *cli)
 {
@@ -115,6 +150,10 @@ static int option(int c, struct cli *cli)
 		break;
 	case OPT_YARA:
 		cli->yara = optarg;
+		break;
+	case OPT_REGION:
+		if (parse_size(optarg, &cli->capture_max) < 0)
+			return usage_error("--region=SIZE needs a size from 4K to 64M");
 		break;
 	case 'h':
 		help();

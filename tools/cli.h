@@ -10,6 +10,7 @@ struct cli {
 	const char *outdir;  /* -o, or NULL: no output directory */
 	bool elf;            /* --elf: an ELF file per capture in DIR/elf/ */
 	const char *yara;    /* --yara RULES, or NULL */
+	size_t capture_max;  /* --region[=SIZE]: bytes per capture, or 0 */
 	bool quiet;          /* -q: no human log */
 	bool verbose;        /* -v: library debug log */
 	unsigned int flags;  /* EMT_OPT_* */

@@ -107,6 +107,7 @@ static void set_options(const struct cli *cli, struct emt_options *o)
 	o->pid = cli->pid;
 	o->argv = cli->argv;
 	o->flags = cli->flags;
+	o->capture_max = cli->capture_max;
 	o->event_mask = EMT_EVENTS_ALL;
 	o->log = humanlog_library;
 	if (cli->verbose)

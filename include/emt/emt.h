@@ -197,7 +197,16 @@ struct emt_options {
 	emt_log_fn log;           /* diagnostics; NULL: none */
 	void *log_ctx;
 	enum emt_log_level log_level; /* highest level passed to log */
+	/* Bytes captured at each execute fault. 0 or one page: the page
+	 * that faulted. More: the whole tracked region around it, for code
+	 * that crosses pages: the faulting page and the tracked pages
+	 * contiguous with it, those after it first, up to this many bytes
+	 * (rounded down to pages; at most EMT_CAPTURE_MAX). Exec events then
+	 * hold several pages: addr is the first, len their size. */
+	size_t capture_max;
 };
+
+#define EMT_CAPTURE_MAX ((size_t)64 << 20)
 
 /* What emt_monitor_stop does with a launched program. */
 enum emt_stop_mode {

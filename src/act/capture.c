@@ -43,19 +43,56 @@ void capture_free(struct emt_monitor *mon)
 	mon->sha_md = NULL;
 }
 
+/* What to capture around the page that faulted: with capture_max, the
+ * tracked pages contiguous with it, those after it first (code that
+ * crosses pages goes on forward from where it is entered). */
+static void capture_span(const struct emt_monitor *mon, const struct mm_space *mm,
+			 uint64_t page, uint64_t *start, uint64_t *end)
+{
+	size_t want = mon->opts.capture_max < EMT_CAPTURE_MAX ? mon->opts.capture_max
+							      : EMT_CAPTURE_MAX;
+	uint64_t max = EMT_PAGE_DOWN(want);
+	const struct region *r;
+
+	*start = page;
+	*end = page + EMT_PAGE_SIZE;
+	while (*end - *start < max && (r = regions_find(&mm->map, *end)))
+		*end = r->end < *start + max ? r->end : *start + max;
+	while (*end - *start < max && *start >= EMT_PAGE_SIZE &&
+	       (r = regions_find(&mm->map, *start - EMT_PAGE_SIZE)))
+		*start = r->start > *end - max ? r->start : *end - max;
+}
+
+/* The bytes of [start, end) into ev, or those of the faulting page alone
+ * when the rest cannot be read (or held). 0 or -errno. */
+static int read_bytes(struct emt_monitor *mon, struct proc *p, struct emt_event *ev,
+		      uint64_t page, uint64_t start, uint64_t end)
+{
+	if (end - start > EMT_PAGE_SIZE && event_bytes_buffer(ev, end - start) &&
+	    mem_read(mon, p, start, ev->bytes, end - start) == 0) {
+		ev->addr = start;
+		ev->len = end - start;
+		return 0;
+	}
+	ev->addr = page;
+	ev->len = EMT_PAGE_SIZE;
+	if (!event_bytes_buffer(ev, EMT_PAGE_SIZE))
+		return -ENOMEM;
+	return mem_read(mon, p, page, ev->bytes, EMT_PAGE_SIZE);
+}
+
 void capture_exec(struct emt_monitor *mon, struct thread *t,
 		  const arch_regs *regs, uint64_t page, uint64_t fault_addr,
 		  const struct region *r)
 {
 	struct emt_event *ev;
+	uint64_t start, end;
 	int rc;
 
 	mon->n_captures++;
 	ev = event_new(mon, EMT_EVENT_EXEC, t);
 	if (!ev)
 		return;
-	ev->addr = page;
-	ev->len = EMT_PAGE_SIZE;
 	ev->fault_addr = fault_addr;
 	ev->capture_sequence = r->attr.seq + 1;
 	ev->origin = r->attr.origin;
@@ -63,16 +100,15 @@ void capture_exec(struct emt_monitor *mon, struct thread *t,
 	if (r->attr.origin == EMT_ORIGIN_KERNEL_WRITE && r->attr.written_by)
 		ev->written_by = sysent_native_nr((enum sc_op)r->attr.written_by);
 	arch_regs_to_event(regs, &ev->registers);
-	rc = event_page_buffer(ev) ? mem_read(mon, t->proc, page, ev->bytes,
-					      EMT_PAGE_SIZE)
-				   : -ENOMEM;
+	capture_span(mon, t->proc->mm, page, &start, &end);
+	rc = read_bytes(mon, t->proc, ev, page, start, end);
 	if (rc) {
 		emt_log(mon, EMT_LOG_WARN, "capture of 0x%llx in %d failed: %d",
 			(unsigned long long)page, t->proc->pid, rc);
 		ev->bytes = NULL; /* the buffer stays with the event for reuse */
 		ev->capture_error = rc;
 	} else {
-		hash_bytes(mon, ev->bytes, EMT_PAGE_SIZE, ev->sha256);
+		hash_bytes(mon, ev->bytes, ev->len, ev->sha256);
 	}
 	event_emit(mon, ev);
 }

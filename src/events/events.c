@@ -17,7 +17,9 @@
 
 struct event_box {
 	struct emt_event ev;   /* first: the user holds &box->ev */
-	uint8_t *page;         /* EMT_PAGE_SIZE buffer, kept across reuse */
+	uint8_t *buf;          /* bytes of a capture, kept across reuse when
+				* no larger than a page */
+	size_t buf_size;
 };
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -44,6 +46,13 @@ static bool pool_give(struct event_box *box)
 {
 	bool kept = false;
 
+	/* A whole region's buffer is not kept: the pool would hold up to
+	 * POOL_MAX of them. */
+	if (box->buf_size > EMT_PAGE_SIZE) {
+		free(box->buf);
+		box->buf = NULL;
+		box->buf_size = 0;
+	}
 	pthread_mutex_lock(&pool_lock);
 	if (pool_n < POOL_MAX) {
 		pool[pool_n++] = box;
@@ -53,13 +62,18 @@ static bool pool_give(struct event_box *box)
 	return kept;
 }
 
-uint8_t *event_page_buffer(struct emt_event *ev)
+uint8_t *event_bytes_buffer(struct emt_event *ev, size_t len)
 {
 	struct event_box *box = box_of(ev);
 
-	if (!box->page)
-		box->page = malloc(EMT_PAGE_SIZE);
-	ev->bytes = box->page;
+	if (box->buf_size < len) {
+		free(box->buf);
+		box->buf_size = 0;
+		box->buf = malloc(len < EMT_PAGE_SIZE ? EMT_PAGE_SIZE : len);
+		if (box->buf)
+			box->buf_size = len < EMT_PAGE_SIZE ? EMT_PAGE_SIZE : len;
+	}
+	ev->bytes = box->buf;
 	return ev->bytes;
 }
 
@@ -167,6 +181,6 @@ void emt_event_free(struct emt_event *event)
 
 	if (!event || pool_give(box))
 		return;
-	free(box->page);
+	free(box->buf);
 	free(box);
 }

@@ -50,8 +50,9 @@ size_t queue_drain(struct event_queue *q, struct emt_event ***out);
  * (or memory ran out, which is logged). */
 struct emt_event *event_new(struct emt_monitor *mon, enum emt_event_type type,
 			    const struct thread *t);
-/* The event's EMT_PAGE_SIZE buffer for captured bytes, reused if pooled. */
-uint8_t *event_page_buffer(struct emt_event *ev);
+/* The event's buffer for len captured bytes (ev->bytes), reused if pooled
+ * (up to a page); NULL when out of memory. */
+uint8_t *event_bytes_buffer(struct emt_event *ev, size_t len);
 void event_emit(struct emt_monitor *mon, struct emt_event *ev);
 void event_flip(struct emt_monitor *mon, const struct thread *t, uint64_t addr,
 		uint64_t len, int from, int to);

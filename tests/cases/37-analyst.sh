@@ -136,3 +136,52 @@ register "perf-map symbols and YARA matches, attached" t_symbols_and_yara_attach
 register "perf-map symbols and YARA matches in the log" t_annotations_logged
 register "--yara: rules that do not compile, or no file" t_yara_bad_rules
 register "a FIFO for a perf map: not read, no hang" t_perf_map_fifo
+
+# --region: each capture of cross_pages' function holds its whole
+# four-page region (the bytes the victim hashed), or with a limit the
+# faulting page and the next ones first.
+check_region_captures() {
+	local want_len=$1 want_starts=$2 region
+	region=$(sed -n 's/^region sha256 //p' emt.out)
+	python3 - "$want_len" "$want_starts" "$region" out/events.jsonl <<'PY' >region.check ||
+import json, sys
+want_len, starts, region = int(sys.argv[1]), sys.argv[2].split(","), sys.argv[3]
+execs = [json.loads(l) for l in open(sys.argv[4])]
+execs = [e for e in execs if e["event"] == "exec"]
+assert len(execs) == 3, "%d captures, not 3" % len(execs)
+base = int(execs[0]["fault_addr"], 16) & ~0xfff
+for e, start in zip(execs, starts):
+    assert e["len"] == want_len, "len %d, not %d" % (e["len"], want_len)
+    assert int(e["addr"], 16) == base + int(start) * 4096, "capture at %s, page %s expected" % (e["addr"], start)
+    if want_len == 16384:
+        assert e["sha256"] == region, "capture is not the whole region"
+PY
+		{ cat region.check; fail "whole-region captures wrong"; }
+}
+
+t_region() {
+	victim_case -e --region -c --region=65536 -c --only-announced cross_pages
+	check_region_captures 16384 0,0,0
+}
+
+t_region_limited() {
+	victim_case -e --region=8K -c --region=8192 -c --only-announced cross_pages
+	check_region_captures 8192 0,1,2
+}
+
+t_region_attached() {
+	attach_victim_case -e --region=64K -c --region=65536 -c --only-announced cross_pages
+	check_region_captures 16384 0,0,0
+}
+
+t_region_bad_size() {
+	need_emt
+	run_capture bad "$EMT" -q --region=1G -- /bin/true
+	[ "$(cat bad.rc)" = 2 ] || fail "--region=1G exited $(cat bad.rc), not 2"
+	grep -q -- "--region=SIZE needs a size from 4K to 64M" bad.err || { show stderr bad.err; fail "no usage line"; }
+}
+
+register "--region: a function across pages captured with its whole region" t_region
+register "--region=8K: the faulting page and the next" t_region_limited
+register "--region, attached" t_region_attached
+register "--region=1G: usage error" t_region_bad_size

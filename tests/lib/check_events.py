@@ -21,6 +21,7 @@ import stat
 import sys
 
 PAGE = 4096
+REGION_MAX = 0  # --region
 TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$")
 HEX_RE = re.compile(r"^0x[0-9a-f]+$")
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -176,7 +177,12 @@ def check_exec(ev, outdir):
     if addr % PAGE:
         problem(f"line {n}: exec addr {ev['addr']} not page aligned")
         ok = False
-    if length != PAGE:
+    if REGION_MAX and (not isinstance(length, int) or length % PAGE or
+                       not PAGE <= length <= REGION_MAX):
+        problem(f"line {n}: exec len {length!r}, not pages up to {REGION_MAX}")
+        ok = False
+        length = PAGE
+    elif not REGION_MAX and length != PAGE:
         problem(f"line {n}: exec len {length!r}, not {PAGE}")
         ok = False
         length = PAGE
@@ -243,7 +249,22 @@ def check_exec(ev, outdir):
     if hashlib.sha256(blob).hexdigest() != sha:
         problem(f"line {n}: {ev['file']} does not hash to its name")
         ok = False
+    if ok and length > PAGE:
+        as_page(ev, blob)
     return ok
+
+
+def as_page(ev, blob):
+    """A capture of several pages (--region) checked as the capture of the
+    page that faulted, which the victim announced: that page's bytes are
+    in it at their place."""
+    fault = num(ev["fault_addr"])
+    page = fault - fault % PAGE
+    at = page - num(ev["addr"])
+    ev["region"] = (ev["addr"], ev["len"], ev["sha256"])
+    ev["addr"] = hex(page)
+    ev["len"] = PAGE
+    ev["sha256"] = hashlib.sha256(blob[at:at + PAGE]).hexdigest()
 
 
 def check_syscall(ev, excused):
@@ -489,6 +510,8 @@ def main():
     ap.add_argument("--exit-code", type=int)
     ap.add_argument("--exit-signal")
     ap.add_argument("--summary", action="store_true", help="print counts")
+    ap.add_argument("--region", type=int, default=0, metavar="MAX",
+                    help="captures hold up to MAX bytes of whole pages (emt --region)")
     ap.add_argument("--loose-origin", action="store_true",
                     help="do not compare origins (attach mode)")
     ap.add_argument("--any-blind", action="store_true",
@@ -499,14 +522,16 @@ def main():
                     help="once pages are reported unenforceable, any page may "
                     "miss runs")
     opts = ap.parse_args()
+    global REGION_MAX
+    REGION_MAX = opts.region
 
     facts = read_facts(opts.announce)
     if not check_modes(opts.outdir):
         return report()
     events = [e for e in load_events(opts.outdir) if check_common(e)]
+    check_matches(events)
     execs = [e for e in events if e["event"] == "exec" and check_exec(e, opts.outdir)]
     blinds = [e for e in events if e["event"] == "blind" and check_blind_event(e)]
-    check_matches(events)
     check_blinds(facts, blinds, opts)
     excused = opts.blind_excuses and pages_let_go(blinds)
     for e in events:
