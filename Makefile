@@ -18,7 +18,7 @@ endif
 CFLAGS_ALL := $(CFLAGS_BASE) $(CFLAGS_OPT) $(CFLAGS)
 LIB_CFLAGS := $(CFLAGS_ALL) -fPIC -fvisibility=hidden -I$(O)/gen \
 	$(shell $(PKG_CONFIG) --cflags libseccomp libcrypto libbpf)
-LIB_LIBS := $(shell $(PKG_CONFIG) --libs libseccomp libcrypto libbpf) -lpthread
+LIB_LIBS := $(shell $(PKG_CONFIG) --libs libseccomp libcrypto libbpf libdw) -lpthread
 CLI_LIBS := $(shell $(PKG_CONFIG) --libs capstone yara)
 CLI_CFLAGS := $(shell $(PKG_CONFIG) --cflags capstone yara)
 

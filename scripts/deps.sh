@@ -6,7 +6,7 @@
 set -eu
 
 BUILD_PKGS="gcc make pkg-config libc6-dev libcapstone-dev libseccomp-dev libssl-dev
-	libbpf-dev clang bpftool libyara-dev"
+	libbpf-dev clang bpftool libyara-dev libdw-dev"
 # Small programs the test suite runs under emt; larger ones (java, node)
 # are used when present and skipped otherwise.
 TEST_PKGS="python3 procps pcre2-utils luajit ruby php-cli tcc"

@@ -77,6 +77,7 @@ struct emt_monitor {
 	struct traced_set *traced;   /* their tgids, for the user's thread */
 	struct evp_md_st *sha_md;      /* SHA-256, fetched once (capture.c) */
 	struct evp_md_ctx_st *sha_ctx;
+	struct unwinders *unwinders;   /* per process, for backtraces (backtrace.c) */
 	sigset_t child_mask;   /* the caller's mask, for the program */
 };
 

@@ -14,12 +14,25 @@
 #include "perfmap.h"
 #include "yarascan.h"
 
+/* A frame of a backtrace in generated code: the capture that holds it
+ * (the latest of its page emt wrote) and its perf-map name. */
+struct frame_note {
+	bool in_capture;
+	uint8_t sha256[32];      /* of that capture */
+	uint64_t capture_addr;   /* its first byte */
+	bool has_symbol;
+	struct perfmap_sym symbol;
+};
+
 struct annotation {
 	bool has_symbol;
 	uint64_t named;          /* the address the symbol names: the entry */
 	struct perfmap_sym symbol;
 	bool scanned;            /* yara holds this capture's scan */
 	struct yarascan_result yara;
+	/* One per frame of ev->frames (those of no file: generated code). */
+	struct frame_note frames[EMT_FRAMES_MAX];
+	size_t n_frames;
 };
 
 struct annotator;

@@ -26,6 +26,7 @@ static const struct option long_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "stack-trace", no_argument, NULL, 'k' },
 	{ "only-wx", no_argument, NULL, OPT_ONLY_WX },
 	{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
 	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
@@ -39,7 +40,7 @@ static const struct option long_options[] = {
 };
 
 static const char usage_line[] =
-	"usage: emt [-qv] [-o DIR [--elf]] [--only-wx] [--no-follow] [--no-seccomp] "
+	"usage: emt [-qvk] [-o DIR [--elf]] [--only-wx] [--no-follow] [--no-seccomp] "
 	"[--stealth] [--region[=SIZE]] [--yara RULES] {-p PID | [--] PROG [ARGS...]}\n";
 
 static void help(void)
@@ -58,6 +59,8 @@ static void help(void)
 	      "  -p PID          attach to a running process\n"
 	      "  -q              no human log on stderr\n"
 	      "  -v              library debug log on stderr\n"
+	      "  -k              the faulting thread's stack at each capture\n"
+	      "                  (as strace -k)\n"
 	      "  --only-wx       track only W+X requests, not RW->RX flips\n"
 	      "  --no-follow     do not trace forked children\n"
 	      "  --no-seccomp    stop at every syscall even when launching\n"
@@ -133,6 +136,9 @@ static int option(int c, struct cli *cli)
 	case 'v':
 		cli->verbose = true;
 		break;
+	case 'k':
+		cli->flags |= EMT_OPT_BACKTRACE;
+		break;
 	case OPT_ONLY_WX:
 		cli->flags |= EMT_OPT_ONLY_WX;
 		break;
@@ -174,7 +180,7 @@ int cli_parse(int argc, char **argv, struct cli *cli)
 	memset(cli, 0, sizeof(*cli));
 	/* '+': the first non-option starts PROG, whose own options are its
 	 * business (as with strace). */
-	while ((c = getopt_long(argc, argv, "+o:p:qvhV", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:p:qvkhV", long_options, NULL)) != -1) {
 		rc = option(c, cli);
 		if (rc != CLI_RUN)
 			return rc;

@@ -260,6 +260,52 @@ static void symbol(struct json *j, const struct annotation *ann)
 	json_object_end(j);
 }
 
+/* One frame: in a file (module, symbol, offset), or in generated code
+ * (the capture that holds it, its perf-map name). */
+static void frame(struct json *j, const struct emt_frame *f, const struct frame_note *note)
+{
+	char hex[NAMES_SHA256_BUF], file[NAMES_SHA256_BUF + 16];
+
+	json_object_begin(j);
+	json_key(j, "pc");
+	json_hex(j, f->pc);
+	if (f->module[0]) {
+		json_key(j, "module");
+		json_string(j, f->module);
+	}
+	if (f->symbol[0] || f->module[0]) {
+		if (f->symbol[0]) {
+			json_key(j, "symbol");
+			json_string(j, f->symbol);
+		}
+		json_key(j, "offset");
+		json_hex(j, f->offset);
+	} else if (note && note->has_symbol) {
+		json_key(j, "symbol");
+		json_string(j, note->symbol.name);
+		json_key(j, "offset");
+		json_hex(j, f->pc - note->symbol.start);
+	}
+	if (note && note->in_capture) {
+		names_sha256(note->sha256, hex, sizeof(hex));
+		snprintf(file, sizeof(file), "captures/%s.bin", hex);
+		json_key(j, "capture");
+		json_string(j, file);
+		json_key(j, "capture_addr");
+		json_hex(j, note->capture_addr);
+	}
+	json_object_end(j);
+}
+
+static void backtrace(struct json *j, const struct emt_event *ev, const struct annotation *ann)
+{
+	json_key(j, "backtrace");
+	json_array_begin(j);
+	for (size_t i = 0; i < ev->n_frames; i++)
+		frame(j, &ev->frames[i], ann && i < ann->n_frames ? &ann->frames[i] : NULL);
+	json_array_end(j);
+}
+
 static void match_strings(struct json *j, const struct emt_event *ev,
 			  const struct yarascan_hit *h)
 {
@@ -322,6 +368,8 @@ void event_json(struct json *j, const struct emt_event *ev, bool elf,
 		exec_event(j, ev, elf);
 		if (ann && ann->has_symbol)
 			symbol(j, ann);
+		if (ev->frames && ev->n_frames)
+			backtrace(j, ev, ann);
 		if (ann && ann->scanned && ann->yara.error) {
 			json_key(j, "yara_error");
 			json_string(j, strerror(-ann->yara.error));

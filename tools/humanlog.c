@@ -255,6 +255,32 @@ static void match_line(const struct emt_event *ev, const struct yarascan_hit *hi
 	fputc('\n', stderr);
 }
 
+/* As strace -k: " > MODULE(SYMBOL+0xOFF) [0xPC]"; generated code is
+ * named by its capture (and perf-map symbol). */
+static void frame_line(const struct emt_frame *f, const struct frame_note *note)
+{
+	char hex[NAMES_SHA256_BUF];
+
+	if (f->module[0] && f->symbol[0])
+		fprintf(stderr, " > %s(%s+0x%" PRIx64 ")", f->module, f->symbol, f->offset);
+	else if (f->module[0])
+		fprintf(stderr, " > %s(+0x%" PRIx64 ")", f->module, f->offset);
+	else if (note && note->in_capture)
+		fprintf(stderr, " > capture %.16s",
+			names_sha256(note->sha256, hex, sizeof(hex)));
+	else
+		fputs(" > ?", stderr);
+	if (!f->module[0] && note && note->has_symbol)
+		fprintf(stderr, "(%s+0x%" PRIx64 ")", note->symbol.name, f->pc - note->symbol.start);
+	fprintf(stderr, " [%#" PRIx64 "]\n", f->pc);
+}
+
+static void backtrace_lines(const struct emt_event *ev, const struct annotation *ann)
+{
+	for (size_t i = 0; ev->frames && i < ev->n_frames; i++)
+		frame_line(&ev->frames[i], ann && i < ann->n_frames ? &ann->frames[i] : NULL);
+}
+
 static void annotation_lines(const struct emt_event *ev, const struct annotation *ann)
 {
 	const struct yarascan_result *y = &ann->yara;
@@ -294,6 +320,7 @@ static void exec_lines(struct humanlog *h, const struct emt_event *ev,
 			ann->named - ann->symbol.start);
 	fputc('\n', stderr);
 	disasm(h, ev);
+	backtrace_lines(ev, ann);
 	if (ann)
 		annotation_lines(ev, ann);
 }

@@ -126,6 +126,19 @@ enum emt_process_change {
 	EMT_PROCESS_EXIT = 3,   /* exited or was killed; see wait_status */
 };
 
+/* One frame of a backtrace (EMT_OPT_BACKTRACE). */
+struct emt_frame {
+	uint64_t pc;        /* frame 0: where the fetch faulted; others: a
+			       return address */
+	uint64_t offset;    /* pc's distance from symbol, else from the
+			       start of module's mapping; 0 without either */
+	char module[128];   /* the file mapped at pc, "" for memory of no
+			       file (generated code) */
+	char symbol[96];    /* the function of module holding pc, or "" */
+};
+
+#define EMT_FRAMES_MAX 32
+
 struct emt_event {
 	enum emt_event_type type;
 	pid_t pid;              /* thread group */
@@ -167,6 +180,14 @@ struct emt_event {
 	   syscall_nr: the call involved, or -1) */
 	enum emt_blind_route blind_route;
 	char what[128];         /* what the program did, for people */
+
+	/* EMT_EVENT_EXEC with EMT_OPT_BACKTRACE: the faulting thread's stack,
+	 * innermost first: the fault, the return address at the stack
+	 * pointer (the code was just called), then the frames unwound from
+	 * there (CFI of the files mapped, or frame pointers). NULL and 0
+	 * otherwise, or when none could be read. */
+	struct emt_frame *frames;
+	size_t n_frames;
 };
 
 enum emt_log_level { EMT_LOG_ERROR, EMT_LOG_WARN, EMT_LOG_INFO, EMT_LOG_DEBUG };
@@ -185,6 +206,9 @@ typedef void (*emt_log_fn)(enum emt_log_level level, const char *msg, void *ctx)
  * no_new_privs it set (so do prctl PR_GET_SECCOMP and
  * PR_GET_NO_NEW_PRIVS). Costs a stop at every open in launch mode. */
 #define EMT_OPT_STEALTH       (1u << 5)
+/* Exec events carry the faulting thread's backtrace (frames), as
+ * strace -k does: a few hundred microseconds per capture. */
+#define EMT_OPT_BACKTRACE     (1u << 6)
 
 struct emt_options {
 	size_t size;              /* sizeof(struct emt_options) */

@@ -155,5 +155,10 @@ void capture_exec(struct emt_monitor *mon, struct thread *t,
 		  const arch_regs *regs, uint64_t page, uint64_t fault_addr,
 		  const struct region *r);
 void capture_free(struct emt_monitor *mon);
+/* backtrace.c: the faulting thread's stack into ev (EMT_OPT_BACKTRACE) */
+struct emt_event;
+void backtrace_capture(struct emt_monitor *mon, struct thread *t, const arch_regs *regs,
+		       struct emt_event *ev);
+void backtrace_free(struct emt_monitor *mon);
 
 #endif

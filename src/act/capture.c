@@ -37,6 +37,7 @@ static void hash_bytes(struct emt_monitor *mon, const uint8_t *bytes,
 
 void capture_free(struct emt_monitor *mon)
 {
+	backtrace_free(mon);
 	EVP_MD_CTX_free(mon->sha_ctx);
 	EVP_MD_free(mon->sha_md);
 	mon->sha_ctx = NULL;
@@ -110,5 +111,7 @@ void capture_exec(struct emt_monitor *mon, struct thread *t,
 	} else {
 		hash_bytes(mon, ev->bytes, ev->len, ev->sha256);
 	}
+	if (mon->opts.flags & EMT_OPT_BACKTRACE)
+		backtrace_capture(mon, t, regs, ev);
 	event_emit(mon, ev);
 }

@@ -20,6 +20,7 @@ struct event_box {
 	uint8_t *buf;          /* bytes of a capture, kept across reuse when
 				* no larger than a page */
 	size_t buf_size;
+	struct emt_frame *frames; /* EMT_FRAMES_MAX, kept across reuse */
 };
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -75,6 +76,16 @@ uint8_t *event_bytes_buffer(struct emt_event *ev, size_t len)
 	}
 	ev->bytes = box->buf;
 	return ev->bytes;
+}
+
+struct emt_frame *event_frames_buffer(struct emt_event *ev)
+{
+	struct event_box *box = box_of(ev);
+
+	if (!box->frames)
+		box->frames = malloc(EMT_FRAMES_MAX * sizeof(*box->frames));
+	ev->frames = box->frames;
+	return ev->frames;
 }
 
 static bool event_wanted(const struct emt_monitor *mon, enum emt_event_type type)
@@ -182,5 +193,6 @@ void emt_event_free(struct emt_event *event)
 	if (!event || pool_give(box))
 		return;
 	free(box->buf);
+	free(box->frames);
 	free(box);
 }

@@ -53,6 +53,9 @@ struct emt_event *event_new(struct emt_monitor *mon, enum emt_event_type type,
 /* The event's buffer for len captured bytes (ev->bytes), reused if pooled
  * (up to a page); NULL when out of memory. */
 uint8_t *event_bytes_buffer(struct emt_event *ev, size_t len);
+/* The event's EMT_FRAMES_MAX frames (ev->frames), kept when pooled; NULL
+ * when out of memory. */
+struct emt_frame *event_frames_buffer(struct emt_event *ev);
 void event_emit(struct emt_monitor *mon, struct emt_event *ev);
 void event_flip(struct emt_monitor *mon, const struct thread *t, uint64_t addr,
 		uint64_t len, int from, int to);

@@ -185,3 +185,54 @@ register "--region: a function across pages captured with its whole region" t_re
 register "--region=8K: the faulting page and the next" t_region_limited
 register "--region, attached" t_region_attached
 register "--region=1G: usage error" t_region_bad_size
+
+# -k: at A's capture the caller is B's capture, at B+0x10; at B's, main
+# of the victim's file, then libc's start.
+check_backtraces() {
+	local a b
+	a=$(sed -n 's/^code .*addr=\([^ ]*\).*/\1/p' emt.ann | sed -n 2p)
+	b=$(sed -n 's/^code .*addr=\([^ ]*\).*/\1/p' emt.ann | sed -n 1p)
+	python3 - "$a" "$b" "$VICTIMS/nested_calls" out/events.jsonl <<'PY' >bt.check ||
+import json, sys
+a, b, victim = int(sys.argv[1], 16), int(sys.argv[2], 16), sys.argv[3]
+execs = {int(e["addr"], 16): e for e in map(json.loads, open(sys.argv[4])) if e["event"] == "exec"}
+ea, eb = execs[a], execs[b]
+ta, tb = ea.get("backtrace"), eb.get("backtrace")
+assert ta and tb, "no backtrace"
+assert tb[0] == {"pc": hex(b), "capture": eb["file"], "capture_addr": hex(b)}, tb[0]
+assert tb[1].get("symbol") == "main" and tb[1].get("module") == victim, tb[1]
+assert any("__libc_start" in f.get("symbol", "") for f in tb[2:]), tb
+assert ta[0] == {"pc": hex(a), "capture": ea["file"], "capture_addr": hex(a)}, ta[0]
+assert ta[1] == {"pc": hex(b + 0x10), "capture": eb["file"], "capture_addr": hex(b)}, ta[1]
+PY
+		{ cat bt.check; fail "backtraces wrong"; }
+}
+
+t_backtrace() {
+	victim_case -e -k -c --only-announced nested_calls
+	check_backtraces
+}
+
+t_backtrace_attached() {
+	attach_victim_case -e -k -c --only-announced nested_calls
+	check_backtraces
+}
+
+# The log, as strace -k writes it.
+t_backtrace_logged() {
+	local a b
+	need_emt
+	need_victim nested_calls
+	run_capture log "$EMT" -k -- "$VICTIMS/nested_calls"
+	[ "$(cat log.rc)" = 0 ] || { show stderr log.err; fail "emt exited $(cat log.rc)"; }
+	a=$(sed -n 's/^code .*addr=\([^ ]*\).*/\1/p' log.ann | sed -n 2p)
+	b=$(sed -n 's/^code .*addr=\([^ ]*\).*/\1/p' log.ann | sed -n 1p)
+	grep -A4 "exec $a " log.err | grep -q "^ > capture [0-9a-f]\{16\} \[$(printf '%#x' $((b + 16)))\]\$" ||
+		{ show stderr log.err; fail "no frame line for B in A's capture"; }
+	grep -A8 "exec $b " log.err | grep -q "^ > $VICTIMS/nested_calls(main+0x[0-9a-f]*) \[0x[0-9a-f]*\]\$" ||
+		{ show stderr log.err; fail "no frame line for main in B's capture"; }
+}
+
+register "-k: backtraces through generated code" t_backtrace
+register "-k: backtraces, attached" t_backtrace_attached
+register "-k: backtraces in the log" t_backtrace_logged

@@ -26,6 +26,17 @@ void arch_regs_to_event(const arch_regs *r, struct emt_regs *out)
 	};
 }
 
+void arch_dwarf_after_return(const arch_regs *r, uint64_t ret_addr,
+			     uint64_t out[ARCH_DWARF_REGS])
+{
+	const uint64_t v[ARCH_DWARF_REGS] = {
+		r->rax, r->rdx, r->rcx, r->rbx, r->rsi, r->rdi, r->rbp, r->rsp + 8,
+		r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15, ret_addr,
+	};
+
+	memcpy(out, v, sizeof(v));
+}
+
 void arch_setup_syscall(arch_regs *r, long nr, const uint64_t args[6])
 {
 	r->rax = (uint64_t)nr;

@@ -50,6 +50,14 @@ static inline bool arch_fault_regs(const arch_regs *r)
 }
 
 void arch_regs_to_event(const arch_regs *r, struct emt_regs *out);
+/* The registers in DWARF's numbering (the x86-64 psABI: rax rdx rcx rbx
+ * rsi rdi rbp rsp r8-r15, then the return address column, rip), as the
+ * thread would have them had it just returned to ret_addr from a call
+ * made with regs as they are at the callee's first instruction: the stack
+ * pointer past the return address, the other registers unchanged. */
+#define ARCH_DWARF_REGS 17
+void arch_dwarf_after_return(const arch_regs *regs, uint64_t ret_addr,
+			     uint64_t out[ARCH_DWARF_REGS]);
 /* Turn r into a call of syscall nr with args, not subject to the kernel's
  * restart logic (orig_rax = -1). */
 void arch_setup_syscall(arch_regs *r, long nr, const uint64_t args[6]);

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Backtraces of a stopped thread with libdw: the files mapped in its
+ * process (read from /proc/PID/maps), their CFI and symbols, and the
+ * thread's memory read while emt holds it.
+ */
+#ifndef EMT_UNWIND_H
+#define EMT_UNWIND_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "arch.h"
+#include "emt/emt.h"
+
+struct unwinder;
+
+/* Per process: the files it maps are looked at again at each call, the
+ * ELF files already read kept. NULL when out of memory. */
+struct unwinder *unwind_new(pid_t pid);
+void unwind_free(struct unwinder *u);
+pid_t unwind_pid(const struct unwinder *u);
+
+/* The stack of thread tid (stopped) into frames[0..max): pc where it is,
+ * then, when caller is not NULL, its caller's frame (registers in DWARF's
+ * numbering, the return address in its pc column) and the frames unwound
+ * from there. How many, at least 1 (pc) when max is. */
+size_t unwind_frames(struct unwinder *u, pid_t tid, uint64_t pc,
+		     const uint64_t *caller, struct emt_frame *frames, size_t max);
+
+#endif
