@@ -104,6 +104,14 @@ const struct annotation *annotator_event(struct annotator *a, const struct emt_e
 	if (ev->type == EMT_EVENT_PROCESS &&
 	    (ev->change == EMT_PROCESS_EXIT || ev->change == EMT_PROCESS_EXECVE))
 		perfmaps_forget(a->perfmaps, ev->pid);
+	if (ev->type == EMT_EVENT_IMAGE && ev->bytes) {
+		memset(now, 0, offsetof(struct annotation, yara));
+		now->n_frames = 0;
+		now->scanned = a->yara != NULL;
+		if (a->yara)
+			yarascan_scan(a->yara, ev->bytes, ev->len, &now->yara);
+		return now;
+	}
 	if (ev->type != EMT_EVENT_EXEC || ev->capture_error || !ev->bytes)
 		return NULL;
 	now->named = annotate_entry(ev);

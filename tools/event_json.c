@@ -7,6 +7,7 @@
 
 #include "elfout.h"
 #include "event_json.h"
+#include "imageout.h"
 #include "names.h"
 
 static void common(struct json *j, const char *kind,
@@ -244,6 +245,49 @@ static void blind_event(struct json *j, const struct emt_event *ev)
 	json_string(j, ev->what);
 }
 
+/* An image: where it is, its segments, its entry, where its code first
+ * ran, its ELF file. */
+static void image_event(struct json *j, const struct emt_event *ev, bool elf)
+{
+	char hex[NAMES_SHA256_BUF], path[ELFOUT_NAME_BUF + 8], prot[NAMES_BUF];
+	struct image_layout l;
+	bool known = imageout_layout(ev, &l) == 0;
+
+	common(j, "image", ev, true);
+	json_key(j, "base");
+	json_hex(j, ev->image_base);
+	json_key(j, "addr");
+	json_hex(j, ev->addr);
+	json_key(j, "len");
+	json_uint(j, ev->len);
+	json_key(j, "first_run");
+	json_hex(j, ev->fault_addr);
+	json_key(j, "sha256");
+	json_string(j, names_sha256(ev->sha256, hex, sizeof(hex)));
+	if (!known)
+		return;
+	json_key(j, "entry");
+	json_hex(j, l.entry);
+	json_key(j, "segments");
+	json_array_begin(j);
+	for (size_t i = 0; i < l.n; i++) {
+		json_object_begin(j);
+		json_key(j, "addr");
+		json_hex(j, l.seg[i].addr);
+		json_key(j, "len");
+		json_uint(j, l.seg[i].len);
+		json_key(j, "prot");
+		json_string(j, emt_prot_string(l.seg[i].prot, prot, sizeof(prot)));
+		json_object_end(j);
+	}
+	json_array_end(j);
+	if (elf) {
+		imageout_path(ev, path, sizeof(path));
+		json_key(j, "elf");
+		json_string(j, path);
+	}
+}
+
 /* "symbol": the perf map's entry for the code the thread was entering. */
 static void symbol(struct json *j, const struct annotation *ann)
 {
@@ -330,10 +374,32 @@ static void match_strings(struct json *j, const struct emt_event *ev,
 	}
 }
 
-/* One record per rule a capture matched, naming the capture by its file
- * and address. */
+/* What a match hit: a capture (its file, sequence number), or an image
+ * (its sha256 and, with --elf, its ELF file). */
+static void match_target(struct json *j, const struct emt_event *ev, bool elf)
+{
+	char hex[NAMES_SHA256_BUF], path[ELFOUT_NAME_BUF + 8];
+
+	if (ev->type == EMT_EVENT_EXEC) {
+		json_key(j, "seq");
+		json_uint(j, ev->capture_sequence);
+		capture(j, ev);
+		return;
+	}
+	json_key(j, "image");
+	json_hex(j, ev->image_base);
+	json_key(j, "sha256");
+	json_string(j, names_sha256(ev->sha256, hex, sizeof(hex)));
+	if (elf) {
+		imageout_path(ev, path, sizeof(path));
+		json_key(j, "elf");
+		json_string(j, path);
+	}
+}
+
+/* One record per rule a capture or an image matched, naming it. */
 static void match_event(struct json *j, const struct emt_event *ev,
-			const struct yarascan_hit *h)
+			const struct yarascan_hit *h, bool elf)
 {
 	common(j, "match", ev, true);
 	json_key(j, "rule");
@@ -346,18 +412,16 @@ static void match_event(struct json *j, const struct emt_event *ev,
 	match_strings(j, ev, h);
 	json_key(j, "addr");
 	json_hex(j, ev->addr);
-	json_key(j, "seq");
-	json_uint(j, ev->capture_sequence);
-	capture(j, ev);
+	match_target(j, ev, elf);
 	json_object_end(j);
 	json_end_record(j);
 }
 
 static void matches(struct json *j, const struct emt_event *ev,
-		    const struct annotation *ann)
+		    const struct annotation *ann, bool elf)
 {
 	for (size_t i = 0; ann && ann->scanned && i < ann->yara.n_hits; i++)
-		match_event(j, ev, &ann->yara.hits[i]);
+		match_event(j, ev, &ann->yara.hits[i], elf);
 }
 
 void event_json(struct json *j, const struct emt_event *ev, bool elf,
@@ -387,12 +451,15 @@ void event_json(struct json *j, const struct emt_event *ev, bool elf,
 	case EMT_EVENT_BLIND:
 		blind_event(j, ev);
 		break;
+	case EMT_EVENT_IMAGE:
+		image_event(j, ev, elf);
+		break;
 	default:
 		common(j, "unknown", ev, true);
 		break;
 	}
 	json_object_end(j);
 	json_end_record(j);
-	if (ev->type == EMT_EVENT_EXEC)
-		matches(j, ev, ann);
+	if (ev->type == EMT_EVENT_EXEC || ev->type == EMT_EVENT_IMAGE)
+		matches(j, ev, ann, elf);
 }

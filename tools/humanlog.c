@@ -11,6 +11,7 @@
 
 #include "event_json.h"
 #include "humanlog.h"
+#include "imageout.h"
 #include "names.h"
 
 #define DISASM_COUNT 5
@@ -246,7 +247,8 @@ static void match_line(const struct emt_event *ev, const struct yarascan_hit *hi
 	fprintf(stderr, "MATCH %s", hit->rule);
 	for (size_t i = 0; i < hit->n_tags; i++)
 		fprintf(stderr, "%s%s", i ? "," : " [", hit->tags[i]);
-	fprintf(stderr, "%s in exec %#" PRIx64 ":", hit->n_tags ? "]" : "", ev->addr);
+	fprintf(stderr, "%s in %s %#" PRIx64 ":", hit->n_tags ? "]" : "",
+		ev->type == EMT_EVENT_IMAGE ? "image" : "exec", ev->addr);
 	for (size_t i = 0; i < hit->n_strings; i++)
 		fprintf(stderr, " %s at %#" PRIx64, hit->strings[i].id,
 			ev->addr + hit->strings[i].offset);
@@ -336,6 +338,19 @@ static void blind_line(const struct emt_event *ev)
 	fprintf(stderr, ": %s\n", ev->what);
 }
 
+/* An unpacked image stands out: it is the program the packer held. */
+static void image_line(const struct emt_event *ev)
+{
+	struct image_layout l;
+
+	prefix(ev);
+	fprintf(stderr, "IMAGE %#" PRIx64 "-%#" PRIx64 " base %#" PRIx64, ev->addr,
+		ev->addr + ev->len, ev->image_base);
+	if (imageout_layout(ev, &l) == 0)
+		fprintf(stderr, " entry %#" PRIx64 " segments %zu", l.entry, l.n);
+	fprintf(stderr, " first run %#" PRIx64 "\n", ev->fault_addr);
+}
+
 void humanlog_event(struct humanlog *h, const struct emt_event *ev,
 		    const struct annotation *ann)
 {
@@ -357,6 +372,11 @@ void humanlog_event(struct humanlog *h, const struct emt_event *ev,
 		break;
 	case EMT_EVENT_BLIND:
 		blind_line(ev);
+		break;
+	case EMT_EVENT_IMAGE:
+		image_line(ev);
+		if (ann)
+			annotation_lines(ev, ann);
 		break;
 	}
 	fflush(stderr);

@@ -13,6 +13,7 @@
 #include "elfout.h"
 #include "event_json.h"
 #include "fileio.h"
+#include "imageout.h"
 #include "json.h"
 #include "names.h"
 #include "output.h"
@@ -154,6 +155,25 @@ static int store_capture(struct output *out, const struct emt_event *ev)
 	return rc;
 }
 
+/* An image's ELF file (only asked for with --elf). */
+static int store_image(struct output *out, const struct emt_event *ev)
+{
+	char name[ELFOUT_NAME_BUF];
+	uint8_t *image;
+	size_t len;
+	int rc = imageout_build(ev, &image, &len);
+
+	if (rc < 0) {
+		diag("building the ELF file of the image at %#llx: %s",
+		     (unsigned long long)ev->image_base, strerror(-rc));
+		return rc;
+	}
+	imageout_name(ev, name, sizeof(name));
+	rc = capstore_put(out->elf, ev->sha256, name, image, len);
+	free(image);
+	return rc;
+}
+
 int output_event(struct output *out, const struct emt_event *ev,
 		 const struct annotation *ann)
 {
@@ -163,8 +183,9 @@ int output_event(struct output *out, const struct emt_event *ev,
 		return out->error;
 	/* A capture that could not be stored loses its event, but the
 	 * records queued before it are still written out on close. */
-	if (ev->type == EMT_EVENT_EXEC && !ev->capture_error && ev->bytes) {
-		rc = store_capture(out, ev);
+	if ((ev->type == EMT_EVENT_EXEC && !ev->capture_error && ev->bytes) ||
+	    (ev->type == EMT_EVENT_IMAGE && out->elf)) {
+		rc = ev->type == EMT_EVENT_EXEC ? store_capture(out, ev) : store_image(out, ev);
 		if (rc < 0) {
 			out->reported = true; /* capstore said why */
 			return rc;

@@ -108,6 +108,9 @@ static void set_options(const struct cli *cli, struct emt_options *o)
 	o->argv = cli->argv;
 	o->flags = cli->flags;
 	o->capture_max = cli->capture_max;
+	/* The images go where the captures' ELF files go. */
+	if (cli->elf)
+		o->flags |= EMT_OPT_IMAGES;
 	o->event_mask = EMT_EVENTS_ALL;
 	o->log = humanlog_library;
 	if (cli->verbose)

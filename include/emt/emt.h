@@ -48,13 +48,15 @@ enum emt_event_type {
 	EMT_EVENT_FLIP = 3,     /* emt changed the protection of tracked pages */
 	EMT_EVENT_PROCESS = 4,  /* a process was created, exec'd or exited */
 	EMT_EVENT_BLIND = 5,    /* code may change or run where emt cannot see */
+	EMT_EVENT_IMAGE = 6,    /* code first ran in an ELF image the program
+				   unpacked or loaded itself (EMT_OPT_IMAGES) */
 };
 
 #define EMT_EVENT_MASK(type) (1u << (type))
 #define EMT_EVENTS_ALL                                                         \
 	(EMT_EVENT_MASK(EMT_EVENT_EXEC) | EMT_EVENT_MASK(EMT_EVENT_SYSCALL) |  \
 	 EMT_EVENT_MASK(EMT_EVENT_FLIP) | EMT_EVENT_MASK(EMT_EVENT_PROCESS) |  \
-	 EMT_EVENT_MASK(EMT_EVENT_BLIND))
+	 EMT_EVENT_MASK(EMT_EVENT_BLIND) | EMT_EVENT_MASK(EMT_EVENT_IMAGE))
 
 /* How a piece of memory came to be executable. */
 enum emt_origin {
@@ -188,6 +190,14 @@ struct emt_event {
 	 * otherwise, or when none could be read. */
 	struct emt_frame *frames;
 	size_t n_frames;
+
+	/* EMT_EVENT_IMAGE (addr, len, bytes, sha256: the memory from its
+	 * lowest loadable segment to the end of its highest, whole pages,
+	 * as it was when fault_addr first ran; pages that could not be read
+	 * are zeros): where its ELF header is. Its program headers, read
+	 * from bytes, give each segment and the entry point; for an ET_DYN
+	 * image they are offsets from image_base. */
+	uint64_t image_base;
 };
 
 enum emt_log_level { EMT_LOG_ERROR, EMT_LOG_WARN, EMT_LOG_INFO, EMT_LOG_DEBUG };
@@ -209,6 +219,11 @@ typedef void (*emt_log_fn)(enum emt_log_level level, const char *msg, void *ctx)
 /* Exec events carry the faulting thread's backtrace (frames), as
  * strace -k does: a few hundred microseconds per capture. */
 #define EMT_OPT_BACKTRACE     (1u << 6)
+/* When code first runs inside an ELF image in memory (an ELF header, its
+ * program headers, a loadable executable segment holding the fault: what
+ * UPX or a loader mapping an ELF from memory leaves), an image event
+ * holds the whole image. */
+#define EMT_OPT_IMAGES        (1u << 7)
 
 struct emt_options {
 	size_t size;              /* sizeof(struct emt_options) */

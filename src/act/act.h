@@ -160,5 +160,8 @@ struct emt_event;
 void backtrace_capture(struct emt_monitor *mon, struct thread *t, const arch_regs *regs,
 		       struct emt_event *ev);
 void backtrace_free(struct emt_monitor *mon);
+/* image.c: the ELF image in memory holding the code that ran at fault,
+ * once (EMT_OPT_IMAGES) */
+void image_after_capture(struct emt_monitor *mon, struct thread *t, uint64_t fault);
 
 #endif

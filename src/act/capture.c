@@ -114,4 +114,5 @@ void capture_exec(struct emt_monitor *mon, struct thread *t,
 	if (mon->opts.flags & EMT_OPT_BACKTRACE)
 		backtrace_capture(mon, t, regs, ev);
 	event_emit(mon, ev);
+	image_after_capture(mon, t, fault_addr);
 }

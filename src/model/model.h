@@ -50,6 +50,8 @@ struct mm_space {
 	bool views_lost;       /* mm_fork had no memory to copy them */
 	size_t n_views, cap_views;
 	uint8_t slot_used[TRAMP_SLOTS / 8];
+	void *images;          /* images reported (act/image.c): one block of
+				  plain memory, freed with the space */
 };
 
 struct proc {

@@ -182,6 +182,7 @@ void mm_put(struct mm_space *mm)
 	if (mm->mem_fd >= 0)
 		close(mm->mem_fd);
 	free(mm->views);
+	free(mm->images);
 	free(mm);
 }
 

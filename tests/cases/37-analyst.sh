@@ -236,3 +236,55 @@ t_backtrace_logged() {
 register "-k: backtraces through generated code" t_backtrace
 register "-k: backtraces, attached" t_backtrace_attached
 register "-k: backtraces in the log" t_backtrace_logged
+
+# --elf: an ELF image mapped from memory is reported once, whole: its
+# bytes are what the victim hashed, its ELF file has the segment at the
+# runtime address, the entry point, emt_entry, and objdump shows the code
+# there.
+check_memory_image() {
+	local page want
+	page=$(fact code addr emt.ann)
+	want=$(sed -n 's/^image sha256 //p' emt.out)
+	python3 - "$page" "$want" out <<'PY' >image.check ||
+import json, os, struct, sys
+page, want, out = int(sys.argv[1], 16), sys.argv[2], sys.argv[3]
+base = page - 0x1000
+images = [e for e in map(json.loads, open(os.path.join(out, "events.jsonl"))) if e["event"] == "image"]
+assert len(images) == 1, "%d image records" % len(images)
+im = images[0]
+assert im["base"] == hex(base) and im["addr"] == hex(base) and im["len"] == 8192, im
+assert im["entry"] == hex(page) and im["first_run"] == hex(page), im
+assert im["sha256"] == want, "image bytes differ from the victim's"
+assert im["segments"] == [{"addr": hex(base), "len": 8192, "prot": "PROT_READ|PROT_EXEC"}], im
+elf = open(os.path.join(out, im["elf"]), "rb").read()
+entry, = struct.unpack("<Q", elf[24:32])
+phoff, = struct.unpack("<Q", elf[32:40])
+_, flags, off, vaddr, _, filesz, _, _ = struct.unpack("<IIQQQQQQ", elf[phoff:phoff + 56])
+assert entry == page and vaddr == base and filesz == 8192 and flags == 5, (hex(entry), hex(vaddr))
+import hashlib
+assert hashlib.sha256(elf[off:off + 8192]).hexdigest() == want, "ELF segment bytes differ"
+PY
+		{ cat image.check; fail "image wrong"; }
+	objdump -d out/elf/image-*.elf | grep -A1 "<emt_entry>:" | grep -q "$(printf '%x' "$page"):.*mov *\$0x63,%eax" ||
+		{ objdump -d out/elf/image-*.elf | head -20; fail "objdump does not show the entry at its address"; }
+}
+
+t_memory_image() {
+	victim_case -e --elf -c --only-announced elf_in_memory
+	check_memory_image
+}
+
+t_memory_image_attached() {
+	attach_victim_case -e --elf -c --only-announced elf_in_memory
+	check_memory_image
+}
+
+# Generated code that is no image gives no image record.
+t_no_image() {
+	victim_case -e --elf -c --only-announced cycles 5
+	! grep -q '"event":"image"' out/events.jsonl || fail "an image record for plain generated code"
+}
+
+register "--elf: an ELF image mapped from memory, whole, once" t_memory_image
+register "--elf: an ELF image mapped from memory, attached" t_memory_image_attached
+register "--elf: no image for code that is in none" t_no_image

@@ -167,6 +167,67 @@ t_upx_hello() {
 		fail "hello-dyn.upx printed: $(head -c 200 emt.out)"
 }
 
+# --elf rebuilds the program UPX unpacked: one image record, an ELF file
+# whose executable segment holds, byte for byte, the executable segment of
+# the program that was packed (what `upx -d` gives back): /bin/ls of
+# Debian 12 for ls.upx, when this machine's /bin/ls is that build.
+upx_image_case() {
+	local prog=$UPX_DIR/$1 original=$2
+	shift 2
+	[ -x "$prog" ] || skip "no $prog"
+	need_emt
+	# The unpacked program's strings are in its image, in no capture.
+	printf 'rule ls_usage { strings: $u = "Usage: %%s [OPTION]... [FILE]..." condition: $u }\n' >ls.yar
+	run_native "$prog" "$@"
+	run_emt --elf --yara "$TDIR/ls.yar" -- "$prog" "$@"
+	compare_runs
+	check_events --min-exec=1
+	python3 - out "$original" <<'PY' >image.check || { cat image.check; fail "the unpacked image is wrong"; }
+import json, os, struct, sys
+out, original = sys.argv[1], sys.argv[2]
+images = [e for e in map(json.loads, open(os.path.join(out, "events.jsonl"))) if e["event"] == "image"]
+assert len(images) == 1, "%d image records" % len(images)
+im = images[0]
+elf = open(os.path.join(out, im["elf"]), "rb").read()
+
+def loads(b):
+    phoff, = struct.unpack("<Q", b[32:40])
+    n, = struct.unpack("<H", b[56:58])
+    for i in range(n):
+        t, fl, off, va, _, fs, ms, _ = struct.unpack("<IIQQQQQQ", b[phoff + i * 56:phoff + i * 56 + 56])
+        if t == 1:
+            yield fl, off, va, fs, ms
+
+entry, = struct.unpack("<Q", elf[24:32])
+text = [l for l in loads(elf) if l[0] & 1]
+assert len(text) == 1 and text[0][2] <= entry < text[0][2] + text[0][4], "entry outside the code"
+assert hex(entry) == im["entry"], (hex(entry), im["entry"])
+matches = [e for e in map(json.loads, open(os.path.join(out, "events.jsonl"))) if e["event"] == "match"]
+if original.endswith("/ls"):
+    assert [(m["rule"], m.get("image")) for m in matches] == [("ls_usage", im["base"])], matches
+if original:
+    orig = open(original, "rb").read()
+    otext = [l for l in loads(orig) if l[0] & 1][0]
+    if otext[3] != text[0][3]:
+        print("note: %s is another build; bytes not compared" % original)
+    else:
+        a = elf[text[0][1]:text[0][1] + otext[3]]
+        b = orig[otext[1]:otext[1] + otext[3]]
+        assert a == b, "the code segment differs from %s's" % original
+        print("code segment identical to %s's (%d bytes)" % (original, len(a)))
+PY
+	sed -n 's/^note: //p; s/^code segment/code segment/p' image.check >"$TDIR/.note"
+	objdump -d out/elf/image-*.elf | grep -q "<emt_entry>:" || fail "objdump shows no emt_entry"
+}
+
+t_upx_ls_image() {
+	upx_image_case ls.upx /bin/ls -la /usr
+}
+
+t_upx_hello_image() {
+	upx_image_case hello-dyn.upx ""
+}
+
 # tcc makes a malloc'ed heap page W+X with mprotect and runs the program
 # there; the program exits 3.
 t_tcc_run() {
@@ -266,6 +327,8 @@ register "guile hot loop" t_guile
 register "gjs (SpiderMonkey) hot loop" t_gjs
 register "UPX-packed ls -la /usr" t_upx_ls
 register "UPX-packed dynamic hello" t_upx_hello
+register "UPX-packed ls --elf: the unpacked image rebuilt" t_upx_ls_image
+register "UPX-packed dynamic hello --elf: the unpacked image rebuilt" t_upx_hello_image
 T_LIMIT=300 register "java hot loop" t_java
 T_LIMIT=300 register "java: 4 threads with GC" t_java_threads
 T_LIMIT=300 register "node hot loop and wasm" t_node

@@ -133,7 +133,7 @@ def load_events(outdir):
 
 def check_common(ev):
     n = ev["_line"]
-    if ev.get("event") not in ("exec", "syscall", "flip", "process", "blind", "match"):
+    if ev.get("event") not in ("exec", "syscall", "flip", "process", "blind", "match", "image"):
         problem(f"line {n}: unknown event {ev.get('event')!r}")
         return False
     if not isinstance(ev.get("pid"), int) or ev["pid"] <= 0:
@@ -144,19 +144,40 @@ def check_common(ev):
     return True
 
 
+def check_images(events, outdir):
+    """An image record names a span of whole pages holding its base, and,
+    with --elf, an ELF file that exists."""
+    for ev in events:
+        if ev["event"] != "image":
+            continue
+        n = ev["_line"]
+        if not all(is_hex(ev.get(k)) for k in ("base", "addr", "first_run")):
+            problem(f"line {n}: image without hex base, addr, first_run")
+            continue
+        addr, length, base = num(ev["addr"]), ev.get("len"), num(ev["base"])
+        if addr % PAGE or not isinstance(length, int) or length % PAGE or \
+           not addr <= base < addr + length:
+            problem(f"line {n}: image span {ev['addr']}+{length!r} does not hold {ev['base']}")
+        if "elf" in ev and not os.path.isfile(os.path.join(outdir, ev["elf"])):
+            problem(f"line {n}: image ELF file {ev['elf']} missing")
+
+
 def check_matches(events):
     """A match record follows the exec record of the capture it hit (or
     another match of it), and names that capture."""
     last_exec = None
     for ev in events:
-        if ev["event"] == "exec":
+        if ev["event"] in ("exec", "image"):
             last_exec = ev
         elif ev["event"] != "match":
             last_exec = None
         elif last_exec is None:
             problem(f"line {ev['_line']}: match record not after an exec record")
         else:
-            for k in ("pid", "tid", "addr", "seq", "sha256", "file"):
+            keys = ("pid", "tid", "addr", "seq", "sha256", "file")
+            if last_exec["event"] == "image":
+                keys = ("pid", "tid", "addr", "sha256", "elf")
+            for k in keys:
                 if ev.get(k) != last_exec.get(k):
                     problem(f"line {ev['_line']}: match {k} {ev.get(k)!r} is not its "
                             f"capture's {last_exec.get(k)!r}")
@@ -530,6 +551,7 @@ def main():
         return report()
     events = [e for e in load_events(opts.outdir) if check_common(e)]
     check_matches(events)
+    check_images(events, opts.outdir)
     execs = [e for e in events if e["event"] == "exec" and check_exec(e, opts.outdir)]
     blinds = [e for e in events if e["event"] == "blind" and check_blind_event(e)]
     check_blinds(facts, blinds, opts)
