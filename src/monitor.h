@@ -78,6 +78,8 @@ struct emt_monitor {
 	struct evp_md_st *sha_md;      /* SHA-256, fetched once (capture.c) */
 	struct evp_md_ctx_st *sha_ctx;
 	struct unwinders *unwinders;   /* per process, for backtraces (backtrace.c) */
+	uint64_t image_bytes;          /* images reported so far (image.c) */
+	bool images_said;              /* and that the budget ran out */
 	sigset_t child_mask;   /* the caller's mask, for the program */
 };
 

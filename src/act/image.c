@@ -27,6 +27,10 @@
 #define CANDIDATES_MAX 64
 #define PHDRS_MAX 64
 #define IMAGE_MAX ((uint64_t)256 << 20)
+/* All images of a run, at most: a program can forge ELF headers to make
+ * emt read and hold memory (each image waits in the queue until the
+ * consumer takes it). */
+#define IMAGES_BUDGET ((uint64_t)1 << 30)
 /* Images remembered per address space, the oldest forgotten. */
 #define KNOWN_MAX 16
 
@@ -212,6 +216,14 @@ void image_after_capture(struct emt_monitor *mon, struct thread *t, uint64_t fau
 		return;
 	if (mm->images && known(mon, t->proc, mm->images, &img))
 		return;
+	if (mon->image_bytes + (img.hi - img.lo) > IMAGES_BUDGET) {
+		if (!mon->images_said)
+			emt_log(mon, EMT_LOG_WARN, "%d: image at 0x%llx not written: the run's "
+				"images passed 1 GiB", t->proc->pid, (unsigned long long)img.base);
+		mon->images_said = true;
+		return;
+	}
+	mon->image_bytes += img.hi - img.lo;
 	hash_page(mon, t->proc, img.base, img.head);
 	remember(mm, &img);
 	report(mon, t, &img, fault);
