@@ -52,22 +52,14 @@ assert m["pid"] == execs[0]["pid"] and m["tid"] == execs[0]["tid"], m
 PY
 }
 
+# CASE: victim_case (launch) or attach_victim_case.
 t_symbols_and_yara() {
 	local addr
 	trap perf_maps_cleanup EXIT
 	printf '%s\n' "$YARA_RULES" >rules.yar
-	victim_case -e --yara -e "$TDIR/rules.yar" -c --only-announced jit_symbols
+	"$1" -e --yara -e "$TDIR/rules.yar" -c --only-announced jit_symbols
 	addr=$(fact code addr emt.ann)
 	[ -n "$addr" ] || fail "the victim announced no code"
-	check_annotations "$addr"
-}
-
-t_symbols_and_yara_attached() {
-	local addr
-	trap perf_maps_cleanup EXIT
-	printf '%s\n' "$YARA_RULES" >rules.yar
-	attach_victim_case -e --yara -e "$TDIR/rules.yar" -c --only-announced jit_symbols
-	addr=$(fact code addr emt.ann)
 	check_annotations "$addr"
 }
 
@@ -131,8 +123,8 @@ t_perf_map_fifo() {
 	! grep -q '"symbol"' out/events.jsonl || fail "a symbol from a FIFO"
 }
 
-register "perf-map symbols and YARA matches in events.jsonl" t_symbols_and_yara
-register "perf-map symbols and YARA matches, attached" t_symbols_and_yara_attached
+register "perf-map symbols and YARA matches in events.jsonl" t_symbols_and_yara victim_case
+register "perf-map symbols and YARA matches, attached" t_symbols_and_yara attach_victim_case
 register "perf-map symbols and YARA matches in the log" t_annotations_logged
 register "--yara: rules that do not compile, or no file" t_yara_bad_rules
 register "a FIFO for a perf map: not read, no hang" t_perf_map_fifo
