@@ -262,7 +262,7 @@ PY
 }
 
 t_memory_image() {
-	victim_case -e --elf -c --only-announced elf_in_memory
+	victim_case -e --elf -c --only-announced elf_in_memory "$@"
 	check_memory_image
 }
 
@@ -278,5 +278,6 @@ t_no_image() {
 }
 
 register "--elf: an ELF image mapped from memory, whole, once" t_memory_image
+register "--elf: an ET_EXEC image at its link address, whole" t_memory_image exec
 register "--elf: an ELF image mapped from memory, attached" t_memory_image_attached
 register "--elf: no image for code that is in none" t_no_image
