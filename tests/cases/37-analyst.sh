@@ -263,6 +263,8 @@ PY
 
 t_memory_image() {
 	victim_case -e --elf -c --only-announced elf_in_memory "$@"
+	[ "${1:-}" != exec ] || [ "$(fact code addr emt.ann)" = 0x200001000 ] ||
+		fail "the ET_EXEC image is not at its link address"
 	check_memory_image
 }
 

@@ -286,14 +286,31 @@ t_node() {
 }
 
 # V8 names its code in a perf map (--perf-basic-prof): captures of the
-# hot function carry its name.
-t_node_perf_map() {
+# hot function carry its name; with -k their callers include node's own
+# builtins, by symbol; with --region some capture holds several pages of
+# V8's code space.
+t_node_analyst() {
 	command -v node >/dev/null || skip "node not installed"
+	need_emt
 	trap 'for p in $(cat pids 2>/dev/null); do rm -f "/tmp/perf-$p.map"; done' EXIT
 	# shellcheck disable=SC2016
-	program_case sh -c 'echo $$ >>pids; exec node --perf-basic-prof "$0"' "$TESTS/programs/hot.js"
+	set -- sh -c 'echo $$ >>pids; exec node --perf-basic-prof "$0"' "$TESTS/programs/hot.js"
+	run_native "$@"
+	run_emt -k --region -- "$@"
+	compare_runs
+	check_events --min-exec=1 --region=262144
 	grep -q '"symbol":{"name":"JS:[*^~]*mix [^"]*hot.js:' out/events.jsonl ||
 		{ grep -o '"symbol":{[^}]*}' out/events.jsonl | head; fail "no capture named after mix()"; }
+	python3 - out/events.jsonl <<'PY' >node.check || { cat node.check; fail "backtraces or regions wrong"; }
+import json, sys
+execs = [e for e in map(json.loads, open(sys.argv[1])) if e["event"] == "exec"]
+frames = [f for e in execs for f in e.get("backtrace", [])]
+assert all(e.get("backtrace") for e in execs), "a capture without a backtrace"
+assert any(f.get("module", "").endswith("/node") and f.get("symbol", "").startswith("Builtins_")
+           for f in frames), "no frame in node's builtins"
+assert any(f.get("capture") for f in frames), "no frame named by its capture"
+assert any(e["len"] > 4096 for e in execs), "no capture of more than a page"
+PY
 }
 
 # Lines for a regular expression to chew on; the same in every run.
@@ -332,7 +349,7 @@ register "UPX-packed dynamic hello --elf: the unpacked image rebuilt" t_upx_hell
 T_LIMIT=300 register "java hot loop" t_java
 T_LIMIT=300 register "java: 4 threads with GC" t_java_threads
 T_LIMIT=300 register "node hot loop and wasm" t_node
-T_LIMIT=300 register "node --perf-basic-prof: captures named by V8's perf map" t_node_perf_map
+T_LIMIT=300 register "node --perf-basic-prof, -k, --region: symbols, callers, whole regions" t_node_analyst
 T_LIMIT=300 register "java, 4 threads with GC, attached mid-run" t_attach_java
 T_LIMIT=300 register "java, attached mid-run, every call stops" t_attach_java -e --no-seccomp
 register "node hot loop, attached mid-run" t_attach_node

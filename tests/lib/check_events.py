@@ -238,12 +238,15 @@ def check_exec(ev, outdir):
         return False
     rip = num(regs["rip"])
     # The fetch faulted at RIP, or, for an instruction that straddles into
-    # this page from the previous one, at the first byte of this page.
-    if not (addr <= rip < addr + length or (fault == addr and addr - 15 <= rip < addr)):
+    # the faulting page from the previous one, at the first byte of that
+    # page (the capture's first, but with --region).
+    page = fault - fault % PAGE
+    straddles = fault == page and page - 15 <= rip < page
+    if not (addr <= rip < addr + length or straddles):
         problem(f"line {n}: tid {ev.get('tid')}: rip {regs['rip']} not in the page "
                 f"{ev['addr']} (fault_addr {ev['fault_addr']})")
         ok = False
-    elif fault != rip and not (fault == addr and rip < addr):
+    elif fault != rip and not straddles:
         problem(f"line {n}: tid {ev.get('tid')}: fault_addr {ev['fault_addr']} is "
                 f"not rip {regs['rip']}: not an instruction fetch")
         ok = False
