@@ -3,15 +3,19 @@
  * Each process's perf map is read as it grows: new lines are parsed on
  * each lookup, the entries kept in the order written, and a lookup takes
  * the newest that holds the address (a JIT reuses the memory of code it
- * freed). A file that shrank or was replaced (an execve) is read again
- * from its start.
+ * freed). The file stays open while its process lives: a lookup costs
+ * one fstat, and a read only when it grew. A missing file is looked for
+ * again at most every RETRY_NS, so that a program without one costs an
+ * event almost nothing. A file that shrank is read again from its start.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "perfmap.h"
@@ -21,6 +25,7 @@
 #define BYTES_MAX (256ull << 20)
 #define LINE_MAX_ 4096
 #define PROCS_MAX 64
+#define RETRY_NS 100000000ull
 
 struct entry {
 	uint64_t start, size;
@@ -29,8 +34,8 @@ struct entry {
 
 struct pmap {
 	pid_t pid;
-	dev_t dev;
-	ino_t ino;
+	int fd;           /* the map, or -1 */
+	uint64_t tried_ns; /* when it was last looked for */
 	uid_t owner;      /* who may write it: the process's user or root */
 	off_t read_to;    /* bytes of the file parsed */
 	struct entry *v;
@@ -53,6 +58,9 @@ struct perfmaps *perfmaps_new(void)
 
 static void clear(struct pmap *m)
 {
+	if (m->fd >= 0)
+		close(m->fd);
+	m->fd = -1;
 	for (size_t i = 0; i < m->n; i++)
 		free(m->v[i].name);
 	free(m->v);
@@ -146,27 +154,51 @@ static int open_map(pid_t pid, uid_t owner, struct stat *st)
 	return fd;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The map open, or not there yet (looked for again after RETRY_NS). */
+static bool opened(struct pmap *m, struct stat *st)
+{
+	uint64_t now;
+
+	if (m->fd >= 0)
+		return fstat(m->fd, st) == 0;
+	now = now_ns();
+	if (m->tried_ns && now - m->tried_ns < RETRY_NS)
+		return false;
+	m->tried_ns = now;
+	m->fd = open_map(m->pid, m->owner, st);
+	return m->fd >= 0;
+}
+
 static void refresh(struct pmap *m)
 {
 	char buf[65536];
 	struct stat st;
-	int fd = open_map(m->pid, m->owner, &st);
 	ssize_t got;
+	int fd;
 
-	if (fd < 0)
+	if (!opened(m, &st) || st.st_size == m->read_to)
 		return;
-	if (st.st_dev != m->dev || st.st_ino != m->ino || st.st_size < m->read_to) {
+	if (st.st_size < m->read_to) {
+		/* Emptied and written again: read from the start. */
+		fd = m->fd;
+		m->fd = -1;
 		clear(m);
-		m->dev = st.st_dev;
-		m->ino = st.st_ino;
+		m->fd = fd;
 	}
 	while (m->bytes < BYTES_MAX &&
-	       (got = pread(fd, buf, sizeof(buf), m->read_to)) > 0) {
+	       (got = pread(m->fd, buf, sizeof(buf), m->read_to)) > 0) {
 		parse(m, buf, (size_t)got);
 		m->read_to += got;
 		m->bytes += (unsigned long long)got;
 	}
-	close(fd);
 }
 
 static struct pmap *find_free(struct perfmaps *pm)
@@ -211,6 +243,7 @@ static struct pmap *map_of(struct perfmaps *pm, pid_t pid)
 		clear(m);
 	}
 	memset(m, 0, sizeof(*m));
+	m->fd = -1;
 	m->pid = pid;
 	m->owner = st.st_uid;
 	return m;
