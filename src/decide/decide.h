@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "arch.h"
 #include "emt/emt.h"
 #include "sysent.h"
 
@@ -192,8 +193,10 @@ void alias_after_write(struct emt_monitor *mon, struct thread *t, uint64_t page)
 /* Whether an instruction at pc runs from an executable view of the file
  * page that page shows: it writes its own code through another view. */
 bool alias_runs_from(const struct mm_space *mm, uint64_t page, uint64_t pc);
-/* faults.c */
-bool faults_on_segv(struct emt_monitor *mon, struct thread *t);
+/* faults.c: the SIGSEGV t is stopped for (si, and its registers regs, or
+ * NULL to read them) handled as emt's fault: true; false: the program's. */
+bool faults_on_segv(struct emt_monitor *mon, struct thread *t, const siginfo_t *si,
+		    const arch_regs *regs);
 /* Whether si is an access fault on a page emt tracks: emt's doing
  * while emt strips rights, needing no delivery once they are restored. */
 bool faults_on_tracked(const struct thread *t, const siginfo_t *si);

@@ -133,7 +133,7 @@ static int flip(struct emt_monitor *mon, struct thread *t,
 }
 
 static bool handle_fault(struct emt_monitor *mon, struct thread *t,
-			 const siginfo_t *si);
+			 const siginfo_t *si, const arch_regs *regs);
 
 /* The instruction that faulted has run: a later fault at the same place
  * is a new one, not a repetition (is_stale). */
@@ -154,7 +154,7 @@ static bool fault_met(struct thread *t, siginfo_t *si)
 static void handle_fault_met(struct emt_monitor *mon, struct thread *t,
 			     const siginfo_t *si)
 {
-	if (handle_fault(mon, t, si))
+	if (handle_fault(mon, t, si, NULL))
 		return;
 	thread_deliver_first(mon, t, si);
 	thread_resume(mon, t, 0);
@@ -372,7 +372,9 @@ static bool kernel_raised(struct thread *t, const struct fault *f)
 	return !(f->attr.granted & PROT_WRITE) || !kernel_allows_write(t, f->addr);
 }
 
-static bool classify(struct thread *t, const siginfo_t *si, struct fault *f)
+/* regs: t's registers at this stop, or NULL to read them. */
+static bool classify(struct thread *t, const siginfo_t *si, const arch_regs *regs,
+		     struct fault *f)
 {
 	const struct region *r;
 
@@ -382,7 +384,11 @@ static bool classify(struct thread *t, const siginfo_t *si, struct fault *f)
 	f->addr = (uint64_t)(uintptr_t)f->si.si_addr;
 	f->page = EMT_PAGE_DOWN(f->addr);
 	r = regions_find(&t->proc->mm->map, f->addr);
-	if (!r || thread_getregs(t, &f->regs))
+	if (!r)
+		return false;
+	if (regs)
+		f->regs = *regs;
+	else if (thread_getregs(t, &f->regs))
 		return false;
 	f->attr = r->attr;
 	f->span = *r;
@@ -449,7 +455,7 @@ static void resync(struct emt_monitor *mon, struct thread *t,
 }
 
 static bool handle_fault(struct emt_monitor *mon, struct thread *t,
-			 const siginfo_t *si)
+			 const siginfo_t *si, const arch_regs *regs)
 {
 	struct fault f = { .sync = false };
 	bool fetch;
@@ -458,7 +464,7 @@ static bool handle_fault(struct emt_monitor *mon, struct thread *t,
 		thread_resume(mon, t, 0);
 		return true;
 	}
-	if (!classify(t, si, &f))
+	if (!classify(t, si, regs, &f))
 		return false;
 	fetch = is_fetch(&f);
 	switch (is_stale(t, &f, fetch)) {
@@ -503,15 +509,12 @@ static void log_passed(struct emt_monitor *mon, struct thread *t,
 		r ? r->attr.granted : -1);
 }
 
-bool faults_on_segv(struct emt_monitor *mon, struct thread *t)
+bool faults_on_segv(struct emt_monitor *mon, struct thread *t, const siginfo_t *si,
+		    const arch_regs *regs)
 {
-	siginfo_t si;
-
-	if (pt_getsiginfo(t->tid, &si))
-		return false;
-	if (handle_fault(mon, t, &si))
+	if (handle_fault(mon, t, si, regs))
 		return true;
 	if (mon->opts.log_level >= EMT_LOG_DEBUG)
-		log_passed(mon, t, &si);
+		log_passed(mon, t, si);
 	return false;
 }

@@ -408,25 +408,39 @@ static void seize_untraced(struct emt_monitor *mon, struct thread *t)
 		stops_handle(mon, c->tid, status);
 }
 
-/* A fault met in or just out of a trampoline slot emt sent t through. */
-static bool slot_fault(struct emt_monitor *mon, struct thread *t, int sig,
-		       bool landed)
-{
+/* What a signal-delivery-stop says, read once for all who look at it:
+ * each ptrace request is a round trip to the kernel, and a fault is the
+ * stop emt meets most. */
+struct signal_stop {
 	siginfo_t si;
 	arch_regs regs;
+	bool has_si;    /* the kernel gave a siginfo */
+	bool has_regs;
+};
 
+static void read_signal_stop(struct thread *t, int sig, bool landed, struct signal_stop *s)
+{
+	bool fault = sig == SIGSEGV || t->flip.stop_pc || landed;
+
+	s->has_si = fault && thread_stop_siginfo(t, sig, &s->si);
+	s->has_regs = (fault || t->proc->mm->tramp) && thread_getregs(t, &s->regs) == 0;
+}
+
+/* A fault met in or just out of a trampoline slot emt sent t through. */
+static bool slot_fault(struct emt_monitor *mon, struct thread *t,
+		       const struct signal_stop *s, bool landed)
+{
 	if (!t->flip.stop_pc && !landed)
 		return false;
-	if (!thread_stop_siginfo(t, sig, &si) || si.si_code <= 0 ||
-	    thread_getregs(t, &regs))
+	if (!s->has_si || s->si.si_code <= 0 || !s->has_regs)
 		return false;
-	return tramp_recover(mon, t, &regs, landed);
+	return tramp_recover(mon, t, &s->regs, landed);
 }
 
 static void on_signal(struct emt_monitor *mon, struct thread *t, int sig,
 		      bool landed)
 {
-	arch_regs regs;
+	struct signal_stop s;
 
 	if (sig == SIGSTOP && late_take(mon, t)) {
 		if (t->untraced_child)
@@ -434,16 +448,18 @@ static void on_signal(struct emt_monitor *mon, struct thread *t, int sig,
 		thread_resume(mon, t, 0);
 		return;
 	}
-	if (slot_fault(mon, t, sig, landed))
+	read_signal_stop(t, sig, landed, &s);
+	if (slot_fault(mon, t, &s, landed))
 		return;
-	if (sig == SIGSEGV && !t->proc->passive && faults_on_segv(mon, t))
+	if (sig == SIGSEGV && !t->proc->passive && s.has_si &&
+	    faults_on_segv(mon, t, &s.si, s.has_regs ? &s.regs : NULL))
 		return;
 	/* A handler run in the middle of a trampoline slot could fault on a
 	 * tracked page and have emt reuse the slot under the interrupted
 	 * code: step out of the slot first, keeping the signal and its
 	 * siginfo for the delivery. */
-	if (t->proc->mm->tramp && thread_getregs(t, &regs) == 0 &&
-	    tramp_contains(t->proc->mm, arch_pc(&regs)) && !t->deliver_sig) {
+	if (t->proc->mm->tramp && s.has_regs && tramp_contains(t->proc->mm, arch_pc(&s.regs)) &&
+	    !t->deliver_sig) {
 		thread_keep_signal(mon, t, sig);
 		inject_leave_tramp(mon, t);
 		sig = 0;
