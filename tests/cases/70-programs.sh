@@ -50,7 +50,8 @@ t_attach_java() {
 	command -v javac >/dev/null || skip "javac not installed"
 	mkdir classes
 	timeout 120 javac -d classes "$TESTS/programs/ThreadsGc.java" || fail "javac failed"
-	program_attach_case 0.8 "$@" java -Xmx64m -cp "$TDIR/classes" ThreadsGc
+	# 80000 rounds: about 3 s natively, well past the attach at 0.8 s.
+	program_attach_case 0.8 "$@" java -Xmx64m -cp "$TDIR/classes" ThreadsGc 80000
 }
 
 t_attach_node() {
