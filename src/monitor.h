@@ -20,8 +20,22 @@
 
 enum command { CMD_NONE, CMD_STOP };
 
+struct emt_monitor;
+struct thread;
+
+/* What a part may need of a part above it, given by that part when the
+ * monitor is made (loop/monitor.c), so that no part includes a header of
+ * one above it: borrowing a thread of another process (act/borrow.c) can
+ * meet a stop only the loop handles (a fork event) or the exit of a call
+ * the decisions must commit. */
+struct upcalls {
+	void (*handle_stop)(struct emt_monitor *mon, pid_t tid, int status);
+	void (*commit_call)(struct emt_monitor *mon, struct thread *t, int64_t ret);
+};
+
 struct emt_monitor {
 	struct emt_options opts;
+	struct upcalls up;
 	char **argv;           /* owned copy */
 	char *exe_path;        /* resolved argv[0] */
 	pid_t main_pid;

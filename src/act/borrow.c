@@ -18,8 +18,6 @@
 
 #include "monitor.h"
 #include "act/act.h"
-#include "decide/decide.h"
-#include "loop/loop.h"
 #include "ptrace/pt.h"
 
 #define SETTLE_TRIES 8
@@ -34,7 +32,7 @@ static void settle_syscall(struct emt_monitor *mon, struct thread *t)
 		return;
 	if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
 		if (t->call.op)
-			syscalls_commit(mon, t, info.exit.rval);
+			mon->up.commit_call(mon, t, info.exit.rval);
 		return;
 	}
 	if (thread_getregs(t, &regs) == 0) {
@@ -73,7 +71,7 @@ static bool usable(struct emt_monitor *mon, struct thread *t, int status)
 		settle_signal(mon, t, WSTOPSIG(status));
 		return true;
 	default:
-		stops_handle(mon, t->tid, status);
+		mon->up.handle_stop(mon, t->tid, status);
 		return false;
 	}
 }

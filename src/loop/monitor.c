@@ -76,6 +76,7 @@ struct emt_monitor *emt_monitor_new(const struct emt_options *opts)
 	memcpy(&mon->opts, opts, opts->size < sizeof(mon->opts) ? opts->size
 								 : sizeof(mon->opts));
 	mon->opts.size = sizeof(mon->opts);
+	mon->up = (struct upcalls){ .handle_stop = stops_handle, .commit_call = syscalls_commit };
 	if (!mon->opts.event_mask)
 		mon->opts.event_mask = EMT_EVENT_MASK(EMT_EVENT_EXEC);
 	mon->launch = opts->pid <= 0;

@@ -27,10 +27,10 @@ layer_allows() {
 	esac
 }
 
-# Upward includes still there, each for a reason (README, "Layout"):
-# borrowing a thread of another process can meet a stop only the loop
-# handles (a fork event) or a call the decisions must commit.
-LAYER_EXCEPTIONS="act/borrow.c:loop/loop.h act/borrow.c:decide/decide.h"
+# Upward includes allowed, each for a reason (README, "Layout"): none. What
+# a part needs of one above it is given to it as a function when the
+# monitor is made (struct upcalls, monitor.h).
+LAYER_EXCEPTIONS=""
 
 t_layer_includes() {
 	local f rel layer inc allowed ok bad=0 a
