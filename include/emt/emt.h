@@ -137,6 +137,8 @@ struct emt_frame {
 	char module[128];   /* the file mapped at pc, "" for memory of no
 			       file (generated code) */
 	char symbol[96];    /* the function of module holding pc, or "" */
+	/* Both are the program's and hold printable ASCII only: any other
+	 * byte is written '?'. */
 };
 
 #define EMT_FRAMES_MAX 32

@@ -63,9 +63,25 @@ static void mark_generated(const struct mm_space *mm, struct emt_frame *frames, 
 	}
 }
 
+struct reading {
+	struct emt_monitor *mon;
+	struct proc *p;
+};
+
+/* Through mem_read, which never waits on a userfaultfd the program may
+ * leave unanswered. */
+static int read_stack(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	const struct reading *r = ctx;
+
+	return mem_read(r->mon, r->p, addr, buf, len);
+}
+
 void backtrace_capture(struct emt_monitor *mon, struct thread *t, const arch_regs *regs,
 		       struct emt_event *ev)
 {
+	struct reading reading = { mon, t->proc };
+	const struct unwind_reader rd = { read_stack, &reading };
 	struct unwinder *u = unwinder_of(mon, t->proc->pid);
 	struct emt_frame *frames = event_frames_buffer(ev);
 	uint64_t ret, caller[ARCH_DWARF_REGS];
@@ -79,7 +95,7 @@ void backtrace_capture(struct emt_monitor *mon, struct thread *t, const arch_reg
 	have_caller = mem_read(mon, t->proc, arch_sp(regs), &ret, sizeof(ret)) == 0;
 	if (have_caller)
 		arch_dwarf_after_return(regs, ret, caller);
-	ev->n_frames = unwind_frames(u, t->tid, arch_pc(regs), have_caller ? caller : NULL,
+	ev->n_frames = unwind_frames(u, t->tid, arch_pc(regs), have_caller ? caller : NULL, &rd,
 				     frames, EMT_FRAMES_MAX);
 	mark_generated(t->proc->mm, frames, ev->n_frames);
 }

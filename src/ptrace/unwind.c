@@ -11,11 +11,9 @@
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "ptrace/unwind.h"
@@ -28,6 +26,7 @@ struct unwinder {
 	 * argument). */
 	pid_t tid;
 	Dwarf_Word regs[ARCH_DWARF_REGS];
+	const struct unwind_reader *rd;
 	/* Filled by the frame callback. */
 	struct emt_frame *frames;
 	size_t n, max;
@@ -96,11 +95,9 @@ static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_arg)
 static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
 {
 	struct unwinder *u = arg;
-	struct iovec local = { result, sizeof(*result) };
-	struct iovec remote = { (void *)(uintptr_t)addr, sizeof(*result) };
 
 	(void)dwfl;
-	return process_vm_readv(u->pid, &local, 1, &remote, 1, 0) == sizeof(*result);
+	return u->rd->read(u->rd->ctx, addr, result, sizeof(*result)) == 0;
 }
 
 static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
@@ -159,6 +156,16 @@ static bool report(struct unwinder *u)
 	return u->attached;
 }
 
+/* src, cut to size, with anything but printable ASCII written '?'. */
+static void copy_printable(char *dst, size_t size, const char *src)
+{
+	size_t n = 0;
+
+	for (; src[n] && n + 1 < size; n++)
+		dst[n] = src[n] >= 0x20 && src[n] < 0x7f ? src[n] : '?';
+	dst[n] = '\0';
+}
+
 static void name_frame(struct unwinder *u, uint64_t pc, bool caller, struct emt_frame *frame)
 {
 	/* A return address may be just past the function that called: its
@@ -175,10 +182,10 @@ static void name_frame(struct unwinder *u, uint64_t pc, bool caller, struct emt_
 	if (!mod)
 		return;
 	dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, &file, NULL);
-	snprintf(frame->module, sizeof(frame->module), "%s", file ? file : "");
+	copy_printable(frame->module, sizeof(frame->module), file ? file : "");
 	sym = dwfl_module_addrinfo(mod, at, &off, &s, NULL, NULL, NULL);
 	if (sym) {
-		snprintf(frame->symbol, sizeof(frame->symbol), "%s", sym);
+		copy_printable(frame->symbol, sizeof(frame->symbol), sym);
 		frame->offset = off + (at != pc);
 	} else {
 		frame->offset = pc - start;
@@ -199,8 +206,8 @@ static int on_frame(Dwfl_Frame *state, void *arg)
 	return u->n < u->max ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
 
-size_t unwind_frames(struct unwinder *u, pid_t tid, uint64_t pc,
-		     const uint64_t *caller, struct emt_frame *frames, size_t max)
+size_t unwind_frames(struct unwinder *u, pid_t tid, uint64_t pc, const uint64_t *caller,
+		     const struct unwind_reader *rd, struct emt_frame *frames, size_t max)
 {
 	bool reported = report(u);
 
@@ -211,6 +218,7 @@ size_t unwind_frames(struct unwinder *u, pid_t tid, uint64_t pc,
 	if (!reported || !caller || max == 1)
 		return 1;
 	u->tid = tid;
+	u->rd = rd;
 	memcpy(u->regs, caller, sizeof(u->regs));
 	u->frames = frames;
 	u->n = 1;

@@ -283,3 +283,25 @@ register "--elf: an ELF image mapped from memory, whole, once" t_memory_image
 register "--elf: an ET_EXEC image at its link address, whole" t_memory_image exec
 register "--elf: an ELF image mapped from memory, attached" t_memory_image_attached
 register "--elf: no image for code that is in none" t_no_image
+
+# -k against a stack that traps unwinders (uffd_stack): the frames above
+# the return address lie on a page registered with a userfaultfd nobody
+# answers. emt reads the thread's memory so that it never waits for such a
+# page: the run ends, the backtrace names call_on_stack and stops there.
+# CASE: victim_case or attach_victim_case.
+t_backtrace_uffd_stack() {
+	"$1" -e -k -c --only-announced uffd_stack
+	grep -qx 'uffd: unavailable' emt.out && skip "userfaultfd refused here"
+	python3 - "$VICTIMS/uffd_stack" out/events.jsonl <<'PY' >uffd.check ||
+import json, sys
+execs = [e for e in map(json.loads, open(sys.argv[2])) if e["event"] == "exec"]
+assert len(execs) == 1, "%d captures" % len(execs)
+bt = execs[0].get("backtrace")
+assert bt and len(bt) >= 2, bt
+assert bt[1].get("symbol") == "call_on_stack" and bt[1].get("module") == sys.argv[1], bt[1]
+PY
+		{ cat uffd.check; fail "backtrace over the trapped stack wrong"; }
+}
+
+register "-k: a stack over an unanswered userfaultfd does not hang emt" t_backtrace_uffd_stack victim_case
+register "-k: a stack over an unanswered userfaultfd, attached" t_backtrace_uffd_stack attach_victim_case
