@@ -155,6 +155,9 @@ void capture_exec(struct emt_monitor *mon, struct thread *t,
 		  const arch_regs *regs, uint64_t page, uint64_t fault_addr,
 		  const struct region *r);
 void capture_free(struct emt_monitor *mon);
+/* SHA-256 of len bytes (zeros when it cannot be made). */
+void capture_hash(struct emt_monitor *mon, const uint8_t *bytes, size_t len,
+		  uint8_t out[32]);
 /* backtrace.c: the faulting thread's stack into ev (EMT_OPT_BACKTRACE) */
 struct emt_event;
 void backtrace_capture(struct emt_monitor *mon, struct thread *t, const arch_regs *regs,

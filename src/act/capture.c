@@ -24,8 +24,8 @@ static bool hash_ready(struct emt_monitor *mon)
 	return mon->sha_md && mon->sha_ctx;
 }
 
-static void hash_bytes(struct emt_monitor *mon, const uint8_t *bytes,
-		       size_t len, uint8_t out[32])
+void capture_hash(struct emt_monitor *mon, const uint8_t *bytes, size_t len,
+		  uint8_t out[32])
 {
 	unsigned int n = 32;
 
@@ -109,7 +109,7 @@ void capture_exec(struct emt_monitor *mon, struct thread *t,
 		ev->bytes = NULL; /* the buffer stays with the event for reuse */
 		ev->capture_error = rc;
 	} else {
-		hash_bytes(mon, ev->bytes, ev->len, ev->sha256);
+		capture_hash(mon, ev->bytes, ev->len, ev->sha256);
 	}
 	if (mon->opts.flags & EMT_OPT_BACKTRACE)
 		backtrace_capture(mon, t, regs, ev);

@@ -11,7 +11,6 @@
  */
 #include <elf.h>
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,7 +34,7 @@
 #define KNOWN_MAX 16
 
 struct image {
-	uint64_t base, bias;   /* where the header is; what vaddrs are offset by */
+	uint64_t base;         /* where the header is */
 	uint64_t lo, hi;       /* its loadable segments, whole pages */
 	uint8_t head[32];      /* SHA-256 of its header page when reported */
 };
@@ -67,7 +66,7 @@ static bool image_at(struct emt_monitor *mon, struct proc *p, uint64_t base, uin
 {
 	Elf64_Phdr ph[PHDRS_MAX];
 	Elf64_Ehdr eh;
-	uint64_t first = UINT64_MAX, lo = UINT64_MAX, hi = 0;
+	uint64_t first = UINT64_MAX, lo = UINT64_MAX, hi = 0, bias;
 	bool holds = false;
 
 	if (!read_at(mon, p, base, &eh, sizeof(eh)) || !plausible(&eh) ||
@@ -78,9 +77,10 @@ static bool image_at(struct emt_monitor *mon, struct proc *p, uint64_t base, uin
 			first = ph[i].p_vaddr;
 	if (first == UINT64_MAX || (eh.e_type == ET_EXEC && EMT_PAGE_DOWN(first) != base))
 		return false;
-	img->bias = base - EMT_PAGE_DOWN(first);
+	/* what the program headers' addresses are offset by */
+	bias = base - EMT_PAGE_DOWN(first);
 	for (int i = 0; i < eh.e_phnum; i++) {
-		uint64_t start = img->bias + ph[i].p_vaddr, end = start + ph[i].p_memsz;
+		uint64_t start = bias + ph[i].p_vaddr, end = start + ph[i].p_memsz;
 
 		if (ph[i].p_type != PT_LOAD || end < start)
 			continue;
@@ -123,11 +123,10 @@ static size_t candidates(pid_t pid, uint64_t fault, uint64_t *starts)
 static void hash_page(struct emt_monitor *mon, struct proc *p, uint64_t addr, uint8_t out[32])
 {
 	uint8_t page[EMT_PAGE_SIZE];
-	unsigned int n = 32;
 
 	memset(out, 0, 32);
 	if (read_at(mon, p, addr, page, sizeof(page)))
-		EVP_Digest(page, sizeof(page), out, &n, EVP_sha256(), NULL);
+		capture_hash(mon, page, sizeof(page), out);
 }
 
 /* Reported already, its header unchanged since. */
@@ -189,7 +188,6 @@ static void report(struct emt_monitor *mon, struct thread *t, const struct image
 		   uint64_t fault)
 {
 	struct emt_event *ev = event_new(mon, EMT_EVENT_IMAGE, t);
-	unsigned int n = 32;
 
 	if (!ev)
 		return;
@@ -203,7 +201,7 @@ static void report(struct emt_monitor *mon, struct thread *t, const struct image
 		emt_event_free(ev);
 		return;
 	}
-	EVP_Digest(ev->bytes, ev->len, ev->sha256, &n, EVP_sha256(), NULL);
+	capture_hash(mon, ev->bytes, ev->len, ev->sha256);
 	event_emit(mon, ev);
 }
 

@@ -43,7 +43,6 @@ struct stop_rule {
 };
 /* op's rule, NULL when op stops only for a watch bit or never. */
 const struct stop_rule *stoprules_of(enum sc_op op);
-bool stoprules_test_holds(const struct stop_test *test, uint64_t arg);
 /* Whether madvise's advice discards pages (its rule's tests). */
 bool stoprules_discards(uint64_t advice);
 

@@ -79,7 +79,7 @@ const struct stop_rule *stoprules_of(enum sc_op op)
 	return NULL;
 }
 
-bool stoprules_test_holds(const struct stop_test *test, uint64_t arg)
+static bool test_holds(const struct stop_test *test, uint64_t arg)
 {
 	uint64_t v = arg & test->mask;
 
@@ -91,7 +91,7 @@ bool stoprules_discards(uint64_t advice)
 	const struct stop_rule *r = stoprules_of(SC_MADVISE);
 
 	for (size_t i = 0; i < r->n_tests; i++)
-		if (stoprules_test_holds(&r->test[i], advice))
+		if (test_holds(&r->test[i], advice))
 			return true;
 	return false;
 }
