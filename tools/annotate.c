@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +98,8 @@ uint64_t annotate_entry(const struct emt_event *ev)
 	return pc >= ev->addr && pc - ev->addr < ev->len ? pc : ev->addr;
 }
 
+/* Captures and images, scanned with the rules; a capture also named from
+ * the perf map, its pages noted, its frames named. */
 const struct annotation *annotator_event(struct annotator *a, const struct emt_event *ev)
 {
 	struct annotation *now = &a->now;
@@ -104,21 +107,19 @@ const struct annotation *annotator_event(struct annotator *a, const struct emt_e
 	if (ev->type == EMT_EVENT_PROCESS &&
 	    (ev->change == EMT_PROCESS_EXIT || ev->change == EMT_PROCESS_EXECVE))
 		perfmaps_forget(a->perfmaps, ev->pid);
-	if (ev->type == EMT_EVENT_IMAGE && ev->bytes) {
-		memset(now, 0, offsetof(struct annotation, yara));
-		now->n_frames = 0;
-		now->scanned = a->yara != NULL;
-		if (a->yara)
-			yarascan_scan(a->yara, ev->bytes, ev->len, &now->yara);
-		return now;
-	}
-	if (ev->type != EMT_EVENT_EXEC || ev->capture_error || !ev->bytes)
+	if ((ev->type != EMT_EVENT_EXEC && ev->type != EMT_EVENT_IMAGE) || ev->capture_error ||
+	    !ev->bytes)
 		return NULL;
-	now->named = annotate_entry(ev);
-	now->has_symbol = perfmaps_lookup(a->perfmaps, ev->pid, now->named, &now->symbol) == 0;
+	memset(now, 0, offsetof(struct annotation, yara));
+	now->n_frames = 0;
 	now->scanned = a->yara != NULL;
 	if (a->yara)
 		yarascan_scan(a->yara, ev->bytes, ev->len, &now->yara);
+	if (ev->type == EMT_EVENT_IMAGE)
+		return now;
+	perfmaps_refresh(a->perfmaps, ev->pid);
+	now->named = annotate_entry(ev);
+	now->has_symbol = perfmaps_lookup(a->perfmaps, ev->pid, now->named, &now->symbol) == 0;
 	note_pages(a, ev);
 	note_frames(a, ev, now);
 	return now;

@@ -42,11 +42,11 @@ struct session {
 
 static int handle_event(struct session *s, const struct emt_event *ev)
 {
+	const struct annotation *ann = annotator_event(s->annotator, ev);
+
 	if (ev->type == EMT_EVENT_PROCESS && ev->change == EMT_PROCESS_EXIT &&
 	    ev->pid == s->pid)
 		s->exit_status = ev->wait_status;
-	const struct annotation *ann = annotator_event(s->annotator, ev);
-
 	if (s->log)
 		humanlog_event(s->log, ev, ann);
 	return s->out ? output_event(s->out, ev, ann) : 0;

@@ -60,10 +60,21 @@ static void regs_x86_64(struct json *j, const struct emt_regs_x86_64 *r)
 	json_object_end(j);
 }
 
+#define CAPTURE_FILE_BUF (NAMES_SHA256_BUF + 16)
+
+/* "captures/<sha256>.bin": where the capture of that digest is stored. */
+static const char *capture_file(const uint8_t sha256[32], char *buf)
+{
+	char hex[NAMES_SHA256_BUF];
+
+	snprintf(buf, CAPTURE_FILE_BUF, "captures/%s.bin", names_sha256(sha256, hex, sizeof(hex)));
+	return buf;
+}
+
 /* Either where the bytes are stored, or why there are none. */
 static void capture(struct json *j, const struct emt_event *ev)
 {
-	char hex[NAMES_SHA256_BUF], file[NAMES_SHA256_BUF + 16];
+	char hex[NAMES_SHA256_BUF], file[CAPTURE_FILE_BUF];
 	char err[NAMES_BUF];
 
 	if (ev->capture_error) {
@@ -74,12 +85,10 @@ static void capture(struct json *j, const struct emt_event *ev)
 				       : names_errno(-ev->capture_error, err, sizeof(err)));
 		return;
 	}
-	names_sha256(ev->sha256, hex, sizeof(hex));
-	snprintf(file, sizeof(file), "captures/%s.bin", hex);
 	json_key(j, "sha256");
-	json_string(j, hex);
+	json_string(j, names_sha256(ev->sha256, hex, sizeof(hex)));
 	json_key(j, "file");
-	json_string(j, file);
+	json_string(j, capture_file(ev->sha256, file));
 }
 
 static const char *origin_name(enum emt_origin origin)
@@ -308,7 +317,7 @@ static void symbol(struct json *j, const struct annotation *ann)
  * (the capture that holds it, its perf-map name). */
 static void frame(struct json *j, const struct emt_frame *f, const struct frame_note *note)
 {
-	char hex[NAMES_SHA256_BUF], file[NAMES_SHA256_BUF + 16];
+	char file[CAPTURE_FILE_BUF];
 
 	json_object_begin(j);
 	json_key(j, "pc");
@@ -331,10 +340,8 @@ static void frame(struct json *j, const struct emt_frame *f, const struct frame_
 		json_hex(j, f->pc - note->symbol.start);
 	}
 	if (note && note->in_capture) {
-		names_sha256(note->sha256, hex, sizeof(hex));
-		snprintf(file, sizeof(file), "captures/%s.bin", hex);
 		json_key(j, "capture");
-		json_string(j, file);
+		json_string(j, capture_file(note->sha256, file));
 		json_key(j, "capture_addr");
 		json_hex(j, note->capture_addr);
 	}

@@ -218,16 +218,23 @@ void perfmaps_forget(struct perfmaps *pm, pid_t pid)
 		}
 }
 
-/* pid's entry; a new one in place of the oldest when all are taken. */
-static struct pmap *map_of(struct perfmaps *pm, pid_t pid)
+static struct pmap *known_map(struct perfmaps *pm, pid_t pid)
 {
-	char proc[32];
-	struct stat st;
-	struct pmap *m;
-
 	for (size_t i = 0; i < pm->n; i++)
 		if (pm->procs[i].pid == pid)
 			return &pm->procs[i];
+	return NULL;
+}
+
+/* pid's entry; a new one in place of the oldest when all are taken. */
+static struct pmap *map_of(struct perfmaps *pm, pid_t pid)
+{
+	struct pmap *m = known_map(pm, pid);
+	char proc[32];
+	struct stat st;
+
+	if (m)
+		return m;
 	m = find_free(pm);
 	/* Events may be read after the process is gone: then only a map of
 	 * emt's own user or root is taken. */
@@ -249,13 +256,20 @@ static struct pmap *map_of(struct perfmaps *pm, pid_t pid)
 	return m;
 }
 
-int perfmaps_lookup(struct perfmaps *pm, pid_t pid, uint64_t addr, struct perfmap_sym *sym)
+void perfmaps_refresh(struct perfmaps *pm, pid_t pid)
 {
 	struct pmap *m = map_of(pm, pid);
 
+	if (m)
+		refresh(m);
+}
+
+int perfmaps_lookup(struct perfmaps *pm, pid_t pid, uint64_t addr, struct perfmap_sym *sym)
+{
+	struct pmap *m = known_map(pm, pid);
+
 	if (!m)
 		return -ENOENT;
-	refresh(m);
 	for (size_t i = m->n; i-- > 0;) {
 		const struct entry *e = &m->v[i];
 

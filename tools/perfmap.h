@@ -26,8 +26,12 @@ struct perfmaps;
 struct perfmaps *perfmaps_new(void);
 void perfmaps_free(struct perfmaps *pm);
 
-/* The newest entry of pid's perf map that holds addr, read up to what the
- * program has written so far: 0, or -ENOENT (no map, no entry). */
+/* Read pid's perf map up to what the program has written so far: once per
+ * event, however many addresses it names. */
+void perfmaps_refresh(struct perfmaps *pm, pid_t pid);
+
+/* The newest entry of pid's perf map, as last refreshed, that holds addr:
+ * 0, or -ENOENT (no map, no entry). */
 int perfmaps_lookup(struct perfmaps *pm, pid_t pid, uint64_t addr, struct perfmap_sym *sym);
 
 /* pid exited or ran another program: its map is read again if asked. */
